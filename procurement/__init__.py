@@ -1,0 +1,1 @@
+"""procurement: the domain and its services, importable without GraphQL."""

@@ -1,0 +1,1 @@
+"""Audit trail and outbox: the write side of DESIGN §5."""

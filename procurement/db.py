@@ -1,0 +1,112 @@
+"""Async engine, sessions and the embedded PostgreSQL.
+
+One ``Database`` per process.  Every unit of work opens its own session from the
+factory: strawberry resolves sibling fields concurrently and an ``AsyncSession`` must
+never be shared by two coroutines, so nothing here hands out a request-wide session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from procurement.config import Settings
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "procurement"
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A short read-only session (its own connection, released at the end)."""
+        async with self.sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+_embedded: PostgresServer | None = None
+
+
+def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
+    """Start (or reuse) the embedded PostgreSQL in ``data_dir/pgdata``; return its async URL.
+
+    The server listens on a unix socket inside the data folder only.  It is stopped by
+    ``stop_embedded_postgres`` from the app's lifespan, because uvicorn re-raises SIGTERM
+    after a graceful shutdown and pgserver's atexit hook would never run.
+    """
+    global _embedded
+    import pgserver
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    _embedded = server
+    uri = server.get_uri(database)
+    return "postgresql+asyncpg://" + uri.split("://", 1)[1]
+
+
+def stop_embedded_postgres() -> None:
+    global _embedded
+    if _embedded is not None:
+        log.info("stopping embedded PostgreSQL")
+        _embedded.cleanup()
+        _embedded = None
+
+
+def embedded_running() -> bool:
+    return _embedded is not None
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """``DATABASE_URL`` when set, otherwise the embedded server (started on demand)."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir)
+
+
+_database: Database | None = None
+
+
+def init_database(url: str, *, pool_size: int = 10) -> Database:
+    global _database
+    _database = Database(url, pool_size=pool_size)
+    return _database
+
+
+def get_database() -> Database:
+    if _database is None:
+        raise RuntimeError("database not initialised; call init_database() first")
+    return _database

@@ -1,0 +1,1 @@
+"""Parties: organisations, users, API keys, categories, authentication."""

@@ -1,0 +1,358 @@
+"""Organisations: self-service registration, profile updates, supplier verification
+and the categories a supplier serves.
+
+Visibility (DESIGN §2): a signed-in viewer sees its own organisation and the public
+profiles of VERIFIED suppliers; platform admins see everything; anything else is
+reported as not found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.audit.service import record, snapshot
+from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.pagination import Page, paginate
+from procurement.parties.credentials import hash_password
+from procurement.parties.models import (
+    Category,
+    Organization,
+    OrganizationCategory,
+    User,
+    VerificationStatus,
+)
+from procurement.parties.states import VERIFICATION_TRANSITIONS
+from procurement.parties.validation import (
+    check_country,
+    check_currency,
+    check_email,
+    check_name,
+    check_password,
+    normalize_email,
+)
+from procurement.states import transition
+from procurement.unset import UNSET, Unset
+from procurement.viewer import Role, Viewer, require_platform_admin, require_viewer
+
+
+def name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name.strip().lower())
+
+
+def visible_organizations(viewer: Viewer | None) -> ColumnElement[bool]:
+    """SQL condition: the organisations ``viewer`` may see."""
+    if viewer is None:
+        return false()
+    if viewer.is_platform_admin:
+        return and_(True)
+    return or_(
+        Organization.id == viewer.organization_id,
+        and_(
+            Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
+            Organization.verification_status == VerificationStatus.VERIFIED,
+        ),
+    )
+
+
+async def get_organization(
+    session: AsyncSession, viewer: Viewer | None, organization_id: int
+) -> Organization | None:
+    return (
+        await session.execute(
+            select(Organization).where(
+                Organization.id == organization_id, visible_organizations(viewer)
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def _load_for_write(
+    session: AsyncSession, viewer: Viewer | None, organization_id: int
+) -> Organization:
+    """The organisation locked for update, if the viewer may see it."""
+    org = (
+        await session.execute(
+            select(Organization)
+            .where(Organization.id == organization_id, visible_organizations(viewer))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if org is None:
+        raise not_found("Organisation")
+    return org
+
+
+async def _email_taken(session: AsyncSession, email: str) -> bool:
+    return bool(
+        (
+            await session.execute(
+                select(exists().where(User.email_normalized == normalize_email(email)))
+            )
+        ).scalar()
+    )
+
+
+async def _name_taken(
+    session: AsyncSession, name: str, country: str, except_id: int | None = None
+) -> bool:
+    cond = and_(Organization.name_key == name_key(name), Organization.country == country)
+    if except_id is not None:
+        cond = and_(cond, Organization.id != except_id)
+    return bool((await session.execute(select(exists().where(cond)))).scalar())
+
+
+async def register_organization(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    name: str,
+    country: str,
+    base_currency: str,
+    is_buyer: bool,
+    is_supplier: bool,
+    admin_email: str,
+    admin_full_name: str,
+    admin_password: str,
+    website: str | None = None,
+    description: str | None = None,
+) -> tuple[Organization, User]:
+    """Self-service sign-up: an organisation and its first ORG_ADMIN.
+
+    A supplier starts PENDING and is not offered RFQs until platform staff verify it.
+    The first admin also gets the working role of each side so a one-person company can
+    start at once.
+    """
+    c = Collector()
+    name = check_name(c, name, "name")
+    country = check_country(c, country, "country")
+    base_currency = check_currency(c, base_currency, "baseCurrency")
+    check_email(c, admin_email, "adminEmail")
+    admin_full_name = check_name(c, admin_full_name, "adminFullName")
+    check_password(c, admin_password, admin_email, "adminPassword")
+    if not (is_buyer or is_supplier):
+        c.add(ErrorCode.REQUIRED, "An organisation buys, supplies, or both", "isBuyer")
+    if not c.errors and await _email_taken(session, admin_email):
+        c.add(ErrorCode.DUPLICATE, "An account with this email already exists", "adminEmail")
+    if not c.errors and await _name_taken(session, name, country):
+        c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country",
+              "name")
+    c.raise_if_any()
+
+    org = Organization(
+        name=name,
+        name_key=name_key(name),
+        country=country,
+        base_currency=base_currency,
+        is_buyer=is_buyer,
+        is_supplier=is_supplier,
+        verification_status=VerificationStatus.PENDING if is_supplier else None,
+        website=website,
+        description=description,
+    )
+    session.add(org)
+    await session.flush()
+    roles = [Role.ORG_ADMIN.value]
+    if is_buyer:
+        roles.append(Role.BUYER.value)
+    if is_supplier:
+        roles.append(Role.SUPPLIER_SALES.value)
+    user = User(
+        organization_id=org.id,
+        email=admin_email.strip(),
+        email_normalized=normalize_email(admin_email),
+        full_name=admin_full_name,
+        password_hash=await hash_password(admin_password),
+        roles=roles,
+    )
+    session.add(user)
+    await record(session, viewer, action="organization.registered", entity=org,
+                 organization_id=org.id)
+    await record(session, viewer, action="user.created", entity=user, organization_id=org.id)
+    return org, user
+
+
+async def update_organization(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    organization_id: int,
+    *,
+    name: str | Unset = UNSET,
+    country: str | Unset = UNSET,
+    base_currency: str | Unset = UNSET,
+    website: str | Unset | None = UNSET,
+    description: str | Unset | None = UNSET,
+    expected_version: int | None = None,
+) -> Organization:
+    v = require_viewer(viewer)
+    org = await _load_for_write(session, v, organization_id)
+    if not v.is_admin_of(organization_id):
+        raise forbidden("Only the organisation's administrators may change it")
+    if expected_version is not None and expected_version != org.version:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT,
+            f"The organisation was changed meanwhile (current version {org.version})",
+            "expectedVersion",
+        )
+    before = snapshot(org)
+    c = Collector()
+    if name is not UNSET:
+        org.name = check_name(c, name, "name")
+        org.name_key = name_key(org.name)
+    if country is not UNSET:
+        org.country = check_country(c, country, "country")
+    if base_currency is not UNSET:
+        org.base_currency = check_currency(c, base_currency, "baseCurrency")
+    if website is not UNSET:
+        org.website = website
+    if description is not UNSET:
+        org.description = description
+    if not c.errors and (name is not UNSET or country is not UNSET) and await _name_taken(
+        session, org.name, org.country, except_id=org.id
+    ):
+        c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country",
+              "name")
+    c.raise_if_any()
+    org.version += 1
+    await record(session, v, action="organization.updated", entity=org,
+                 organization_id=org.id, before=before)
+    return org
+
+
+_VERIFICATION_ACTIONS = {"verify": "supplier.verified", "reject": "supplier.rejected",
+                         "suspend": "supplier.suspended"}
+
+
+async def decide_verification(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    organization_id: int,
+    *,
+    action: str,
+    note: str | None = None,
+) -> Organization:
+    """Platform staff verify, reject or suspend a supplier (transition table in states.py)."""
+    v = require_platform_admin(viewer)
+    org = await _load_for_write(session, v, organization_id)
+    if not org.is_supplier or org.verification_status is None:
+        raise DomainError.of(ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier",
+                             "id")
+    if action in ("reject", "suspend") and not (note and note.strip()):
+        raise DomainError.of(ErrorCode.REQUIRED, "Give the supplier a reason", "reason")
+    before = snapshot(org)
+    org.verification_status = transition(
+        VERIFICATION_TRANSITIONS, VerificationStatus(org.verification_status), action, "supplier"
+    )
+    org.verification_note = note
+    org.version += 1
+    await record(session, v, action=_VERIFICATION_ACTIONS[action], entity=org,
+                 organization_id=org.id, before=before)
+    return org
+
+
+async def set_supplier_categories(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    organization_id: int,
+    category_ids: Sequence[int],
+) -> Organization:
+    """Replace the categories a supplier serves (what the RFQ feed matches on)."""
+    v = require_viewer(viewer)
+    org = await _load_for_write(session, v, organization_id)
+    if not v.is_admin_of(organization_id):
+        raise forbidden("Only the organisation's administrators may change its categories")
+    if not org.is_supplier:
+        raise DomainError.of(ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier",
+                             "organizationId")
+    wanted = set(category_ids)
+    found = set(
+        (await session.execute(select(Category.id).where(Category.id.in_(wanted)))).scalars()  # type: ignore[union-attr]
+    )
+    missing = wanted - found
+    if missing:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "Unknown category", "categoryIds")
+    current = await categories_by_organization(session, [organization_id])
+    before = {"category_ids": sorted(c.id for c in current[organization_id] if c.id)}
+    await session.execute(
+        delete(OrganizationCategory).where(OrganizationCategory.organization_id == organization_id)
+    )
+    session.add_all(
+        OrganizationCategory(organization_id=organization_id, category_id=cid)
+        for cid in sorted(wanted)
+    )
+    org.version += 1
+    await record(session, v, action="supplier.categories_set", entity=org,
+                 organization_id=org.id, before=before,
+                 after={"category_ids": sorted(wanted)})
+    return org
+
+
+async def list_organizations(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    text: str | None = None,
+    is_supplier: bool | None = None,
+    is_buyer: bool | None = None,
+    verification_status: VerificationStatus | None = None,
+    category_id: int | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[Organization]:
+    """Public supplier profiles (and one's own organisation) for everyone signed in;
+    every organisation for platform admins.  Ordered by name."""
+    v = require_viewer(viewer)
+    stmt = select(Organization).where(visible_organizations(v))
+    if text:
+        stmt = stmt.where(Organization.name.ilike(f"%{_escape_like(text)}%"))  # type: ignore[attr-defined]
+    if is_supplier is not None:
+        stmt = stmt.where(Organization.is_supplier.is_(is_supplier))  # type: ignore[attr-defined]
+    if is_buyer is not None:
+        stmt = stmt.where(Organization.is_buyer.is_(is_buyer))  # type: ignore[attr-defined]
+    if verification_status is not None:
+        stmt = stmt.where(Organization.verification_status == verification_status)
+    if category_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                OrganizationCategory.organization_id == Organization.id,
+                OrganizationCategory.category_id == category_id,
+            )
+        )
+    return await paginate(
+        session,
+        stmt,
+        order_by=[(Organization.name_key, "asc"), (Organization.id, "asc")],
+        first=first,
+        after=after,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def organizations_by_id(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, Organization]:
+    """Batch load for a DataLoader (the parent object already passed its access check)."""
+    rows = (await session.execute(select(Organization).where(Organization.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    return {o.id: o for o in rows if o.id is not None}
+
+
+async def categories_by_organization(
+    session: AsyncSession, organization_ids: Sequence[int]
+) -> dict[int, list[Category]]:
+    rows = await session.execute(
+        select(OrganizationCategory.organization_id, Category)
+        .join(Category, Category.id == OrganizationCategory.category_id)
+        .where(OrganizationCategory.organization_id.in_(organization_ids))  # type: ignore[attr-defined]
+        .order_by(Category.code)
+    )
+    out: dict[int, list[Category]] = defaultdict(list)
+    for org_id, category in rows:
+        out[org_id].append(category)
+    return out
