@@ -23,9 +23,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = id_field()
     organization_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     actor_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    actor_api_key_id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, nullable=True)
-    )
+    actor_api_key_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     actor_label: str = Field(sa_column=Column(String(400), nullable=False))
     action: str = Field(sa_column=Column(String(100), nullable=False))
     entity_type: str = Field(sa_column=Column(String(100), nullable=False))

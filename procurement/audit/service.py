@@ -48,11 +48,7 @@ def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
     """The row's columns as JSON-ready values, secrets left out."""
     if obj is None:
         return None
-    return {
-        k: _jsonable(v)
-        for k, v in obj.model_dump().items()
-        if k not in _SECRET_FIELDS
-    }
+    return {k: _jsonable(v) for k, v in obj.model_dump().items() if k not in _SECRET_FIELDS}
 
 
 async def record(

@@ -9,14 +9,57 @@ import pycountry
 
 # Funds codes, precious metals and testing codes are ISO 4217 entries but not
 # currencies anyone invoices in.
-_NOT_TRADED = {"XAU", "XAG", "XPT", "XPD", "XTS", "XXX", "XDR", "XBA", "XBB", "XBC", "XBD",
-               "XSU", "XUA", "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"}
+_NOT_TRADED = {
+    "XAU",
+    "XAG",
+    "XPT",
+    "XPD",
+    "XTS",
+    "XXX",
+    "XDR",
+    "XBA",
+    "XBB",
+    "XBC",
+    "XBD",
+    "XSU",
+    "XUA",
+    "BOV",
+    "CHE",
+    "CHW",
+    "CLF",
+    "COU",
+    "MXV",
+    "USN",
+    "UYI",
+    "UYW",
+}
 
 #: currencies with other than two minor units (ISO 4217 "minor unit" column)
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "PYG": 0,
-                "XAF": 0, "XOF": 0, "XPF": 0, "KMF": 0, "GNF": 0, "RWF": 0, "VUV": 0,
-                "DJF": 0, "BIF": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3,
-                "LYD": 3, "IQD": 3}
+_MINOR_UNITS = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "UGX": 0,
+    "PYG": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+    "KMF": 0,
+    "GNF": 0,
+    "RWF": 0,
+    "VUV": 0,
+    "DJF": 0,
+    "BIF": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+    "LYD": 3,
+    "IQD": 3,
+}
 
 
 @lru_cache(maxsize=1)

@@ -39,8 +39,11 @@ async def create_api_key(
     role_list = []
     for r in roles:
         if r not in allowed:
-            c.add(ErrorCode.INVALID,
-                  f"An API key may carry only {', '.join(sorted(allowed))}; not {r}", "roles")
+            c.add(
+                ErrorCode.INVALID,
+                f"An API key may carry only {', '.join(sorted(allowed))}; not {r}",
+                "roles",
+            )
         elif r not in role_list:
             role_list.append(r)
     if not roles:
@@ -56,8 +59,9 @@ async def create_api_key(
         created_by_id=v.user_id,
     )
     session.add(key)
-    await record(session, v, action="api_key.created", entity=key,
-                 organization_id=v.organization_id)
+    await record(
+        session, v, action="api_key.created", entity=key, organization_id=v.organization_id
+    )
     return key, made.token
 
 
@@ -74,8 +78,14 @@ async def revoke_api_key(session: AsyncSession, viewer: Viewer | None, key_id: i
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The key is already revoked", "id")
     before = snapshot(key)
     key.revoked_at = (await session.execute(select(func.now()))).scalar_one()
-    await record(session, v, action="api_key.revoked", entity=key,
-                 organization_id=key.organization_id, before=before)
+    await record(
+        session,
+        v,
+        action="api_key.revoked",
+        entity=key,
+        organization_id=key.organization_id,
+        before=before,
+    )
     return key
 
 

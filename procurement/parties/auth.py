@@ -123,9 +123,7 @@ async def create_token(
                 "email",
             )
         user = (
-            await session.execute(
-                select(User).where(User.email_normalized == normalized)
-            )
+            await session.execute(select(User).where(User.email_normalized == normalized))
         ).scalar_one_or_none()
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:

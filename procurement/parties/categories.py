@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.parties.models import Category
 
 
-async def list_categories(session: AsyncSession, *, parent_id: int | None = None,
-                          roots_only: bool = False) -> list[Category]:
+async def list_categories(
+    session: AsyncSession, *, parent_id: int | None = None, roots_only: bool = False
+) -> list[Category]:
     stmt = select(Category).order_by(Category.code)
     if parent_id is not None:
         stmt = stmt.where(Category.parent_id == parent_id)

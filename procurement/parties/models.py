@@ -135,6 +135,4 @@ class LoginFailure(SQLModel, table=True):
     email_normalized: str = Field(sa_column=Column(String(320), nullable=False))
     created_at: datetime | None = created_at_field()
 
-    __table_args__ = (
-        Index("ix_login_failure_email_created", "email_normalized", "created_at"),
-    )
+    __table_args__ = (Index("ix_login_failure_email_created", "email_normalized", "created_at"),)

@@ -139,8 +139,7 @@ async def register_organization(
     if not c.errors and await _email_taken(session, admin_email):
         c.add(ErrorCode.DUPLICATE, "An account with this email already exists", "adminEmail")
     if not c.errors and await _name_taken(session, name, country):
-        c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country",
-              "name")
+        c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country", "name")
     c.raise_if_any()
 
     org = Organization(
@@ -170,8 +169,9 @@ async def register_organization(
         roles=roles,
     )
     session.add(user)
-    await record(session, viewer, action="organization.registered", entity=org,
-                 organization_id=org.id)
+    await record(
+        session, viewer, action="organization.registered", entity=org, organization_id=org.id
+    )
     await record(session, viewer, action="user.created", entity=user, organization_id=org.id)
     return org, user
 
@@ -211,20 +211,25 @@ async def update_organization(
         org.website = website
     if description is not UNSET:
         org.description = description
-    if not c.errors and (name is not UNSET or country is not UNSET) and await _name_taken(
-        session, org.name, org.country, except_id=org.id
+    if (
+        not c.errors
+        and (name is not UNSET or country is not UNSET)
+        and await _name_taken(session, org.name, org.country, except_id=org.id)
     ):
-        c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country",
-              "name")
+        c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country", "name")
     c.raise_if_any()
     org.version += 1
-    await record(session, v, action="organization.updated", entity=org,
-                 organization_id=org.id, before=before)
+    await record(
+        session, v, action="organization.updated", entity=org, organization_id=org.id, before=before
+    )
     return org
 
 
-_VERIFICATION_ACTIONS = {"verify": "supplier.verified", "reject": "supplier.rejected",
-                         "suspend": "supplier.suspended"}
+_VERIFICATION_ACTIONS = {
+    "verify": "supplier.verified",
+    "reject": "supplier.rejected",
+    "suspend": "supplier.suspended",
+}
 
 
 async def decide_verification(
@@ -239,8 +244,7 @@ async def decide_verification(
     v = require_platform_admin(viewer)
     org = await _load_for_write(session, v, organization_id)
     if not org.is_supplier or org.verification_status is None:
-        raise DomainError.of(ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier",
-                             "id")
+        raise DomainError.of(ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier", "id")
     if action in ("reject", "suspend") and not (note and note.strip()):
         raise DomainError.of(ErrorCode.REQUIRED, "Give the supplier a reason", "reason")
     before = snapshot(org)
@@ -249,8 +253,14 @@ async def decide_verification(
     )
     org.verification_note = note
     org.version += 1
-    await record(session, v, action=_VERIFICATION_ACTIONS[action], entity=org,
-                 organization_id=org.id, before=before)
+    await record(
+        session,
+        v,
+        action=_VERIFICATION_ACTIONS[action],
+        entity=org,
+        organization_id=org.id,
+        before=before,
+    )
     return org
 
 
@@ -266,8 +276,9 @@ async def set_supplier_categories(
     if not v.is_admin_of(organization_id):
         raise forbidden("Only the organisation's administrators may change its categories")
     if not org.is_supplier:
-        raise DomainError.of(ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier",
-                             "organizationId")
+        raise DomainError.of(
+            ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier", "organizationId"
+        )
     wanted = set(category_ids)
     found = set(
         (await session.execute(select(Category.id).where(Category.id.in_(wanted)))).scalars()  # type: ignore[union-attr]
@@ -285,9 +296,15 @@ async def set_supplier_categories(
         for cid in sorted(wanted)
     )
     org.version += 1
-    await record(session, v, action="supplier.categories_set", entity=org,
-                 organization_id=org.id, before=before,
-                 after={"category_ids": sorted(wanted)})
+    await record(
+        session,
+        v,
+        action="supplier.categories_set",
+        entity=org,
+        organization_id=org.id,
+        before=before,
+        after={"category_ids": sorted(wanted)},
+    )
     return org
 
 
@@ -335,9 +352,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def organizations_by_id(
-    session: AsyncSession, ids: Sequence[int]
-) -> dict[int, Organization]:
+async def organizations_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Organization]:
     """Batch load for a DataLoader (the parent object already passed its access check)."""
     rows = (await session.execute(select(Organization).where(Organization.id.in_(ids)))).scalars()  # type: ignore[union-attr]
     return {o.id: o for o in rows if o.id is not None}

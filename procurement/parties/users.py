@@ -55,8 +55,9 @@ def _check_limit(c: Collector, limit: Decimal | None) -> Decimal | None:
         if limit < 0 or not limit.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        c.add(ErrorCode.INVALID, "The approval limit must be a non-negative amount",
-              "approvalLimit")
+        c.add(
+            ErrorCode.INVALID, "The approval limit must be a non-negative amount", "approvalLimit"
+        )
         return None
     return limit
 
@@ -105,8 +106,7 @@ async def create_user(
         approval_limit=approval_limit,
     )
     session.add(user)
-    await record(session, v, action="user.created", entity=user,
-                 organization_id=v.organization_id)
+    await record(session, v, action="user.created", entity=user, organization_id=v.organization_id)
     return user
 
 
@@ -179,22 +179,32 @@ async def update_user(
             and Role.ORG_ADMIN.value not in new_roles
             and await _other_active_admins(session, user) == 0
         ):
-            c.add(ErrorCode.LAST_ADMIN, "The organisation needs at least one administrator",
-                  "roles")
+            c.add(
+                ErrorCode.LAST_ADMIN, "The organisation needs at least one administrator", "roles"
+            )
         user.roles = new_roles
     if approval_limit is not UNSET:
         user.approval_limit = _check_limit(c, approval_limit)
     if password is not UNSET:
         if not await verify_password(user.password_hash, current_password or ""):
-            c.add(ErrorCode.INVALID_CREDENTIALS, "The current password is not correct",
-                  "currentPassword")
+            c.add(
+                ErrorCode.INVALID_CREDENTIALS,
+                "The current password is not correct",
+                "currentPassword",
+            )
         check_password(c, password, user.email)
     c.raise_if_any()
     if password is not UNSET:
         user.password_hash = await hash_password(password)
     user.version += 1
-    await record(session, v, action="user.updated", entity=user,
-                 organization_id=user.organization_id, before=before)
+    await record(
+        session,
+        v,
+        action="user.updated",
+        entity=user,
+        organization_id=user.organization_id,
+        before=before,
+    )
     return user
 
 
@@ -209,13 +219,20 @@ async def deactivate_user(session: AsyncSession, viewer: Viewer | None, user_id:
     if not user.is_active:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The user is already inactive", "id")
     if Role.ORG_ADMIN.value in user.roles and await _other_active_admins(session, user) == 0:
-        raise DomainError.of(ErrorCode.LAST_ADMIN,
-                             "The organisation needs at least one administrator", "id")
+        raise DomainError.of(
+            ErrorCode.LAST_ADMIN, "The organisation needs at least one administrator", "id"
+        )
     before = snapshot(user)
     user.is_active = False
     user.version += 1
-    await record(session, v, action="user.deactivated", entity=user,
-                 organization_id=user.organization_id, before=before)
+    await record(
+        session,
+        v,
+        action="user.deactivated",
+        entity=user,
+        organization_id=user.organization_id,
+        before=before,
+    )
     return user
 
 

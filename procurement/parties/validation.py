@@ -10,8 +10,17 @@ from procurement.money.currency import is_country, is_currency
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: a few of the passwords most often tried first; the length rule catches the rest
-_COMMON = {"password12", "password123", "1234567890", "qwertyuiop", "letmein123", "welcome123",
-           "administrator", "procurement", "changeme123"}
+_COMMON = {
+    "password12",
+    "password123",
+    "1234567890",
+    "qwertyuiop",
+    "letmein123",
+    "welcome123",
+    "administrator",
+    "procurement",
+    "changeme123",
+}
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 128
@@ -26,8 +35,9 @@ def check_email(c: Collector, email: str, field: str = "email") -> None:
         c.add(ErrorCode.INVALID_EMAIL, "Enter a valid email address", field)
 
 
-def check_password(c: Collector, password: str, email: str | None = None,
-                   field: str = "password") -> None:
+def check_password(
+    c: Collector, password: str, email: str | None = None, field: str = "password"
+) -> None:
     """At least 10 characters of at least two kinds, not a common one, not the email."""
     if len(password) < MIN_PASSWORD:
         c.add(ErrorCode.WEAK_PASSWORD, f"Use at least {MIN_PASSWORD} characters", field)
@@ -40,8 +50,11 @@ def check_password(c: Collector, password: str, email: str | None = None,
     )
     lowered = password.lower()
     local = (email or "").split("@")[0].lower()
-    if kinds < 2 or lowered in _COMMON or len(set(password)) < 4 or (
-        len(local) >= 4 and local in lowered
+    if (
+        kinds < 2
+        or lowered in _COMMON
+        or len(set(password)) < 4
+        or (len(local) >= 4 and local in lowered)
     ):
         c.add(
             ErrorCode.WEAK_PASSWORD,

@@ -1,0 +1,28 @@
+"""Per-request context: the viewer, the database handle and the DataLoaders.
+
+There is deliberately no request-wide session: resolvers and loaders each open a short
+one, because strawberry resolves sibling fields concurrently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from graphql_schema.dataloaders import Loaders
+from procurement.config import Settings
+from procurement.db import Database
+from procurement.viewer import Viewer
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    viewer: Viewer | None
+    request_id: str
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.db)

@@ -1,0 +1,254 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP specification), by hand.
+
+strawberry's ASGI view answers only ``application/json``; this endpoint also speaks
+``application/graphql-response+json`` with its status codes, refuses batching, keeps
+mutations to POST, bounds the body size, authenticates the bearer token, and turns
+domain errors into ``extensions.code``.
+
+Status codes:
+- request errors (unparseable body, no query, a document that fails to parse or
+  validate, bad variables): 400 with ``application/graphql-response+json``; 200 with
+  legacy ``application/json`` (as the specification asks);
+- malformed JSON body: 400 either way; wrong content type: 415; body too large: 413;
+  unacceptable Accept: 406; mutation over GET: 405; invalid or expired token: 401.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.graphql import OperationType
+
+from graphql_schema.context import Context
+from procurement.audit.service import request_id_var
+from procurement.config import Settings
+from procurement.db import Database
+from procurement.errors import DomainError
+from procurement.parties.auth import authenticate
+
+log = logging.getLogger("procurement.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
+
+
+class RequestError(Exception):
+    def __init__(
+        self, status: int, message: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+
+
+def negotiate(accept: str | None) -> str:
+    """The response media type for an Accept header (GraphQL-over-HTTP §Accept)."""
+    if not accept:
+        return GRAPHQL_RESPONSE
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in types:
+        return GRAPHQL_RESPONSE
+    if JSON in types:
+        return JSON
+    if "*/*" in types or "application/*" in types:
+        return GRAPHQL_RESPONSE
+    raise RequestError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}", "NOT_ACCEPTABLE")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise RequestError(413, f"The request body is larger than {limit} bytes", "TOO_LARGE")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestError(413, f"The request body is larger than {limit} bytes", "TOO_LARGE")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_param(raw: str | None, name: str) -> Any:
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RequestError(400, f"'{name}' is not valid JSON", "BAD_REQUEST") from exc
+
+
+async def _params(request: Request, settings: Settings) -> dict[str, Any]:
+    if request.method == "GET":
+        q = request.query_params
+        params: dict[str, Any] = {
+            "query": q.get("query"),
+            "variables": _json_param(q.get("variables"), "variables"),
+            "operationName": q.get("operationName"),
+            "extensions": _json_param(q.get("extensions"), "extensions"),
+        }
+    else:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != JSON:
+            raise RequestError(415, f"Send the request as {JSON}", "UNSUPPORTED_MEDIA_TYPE")
+        body = await _read_body(request, settings.max_body_bytes)
+        try:
+            params = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RequestError(400, "The body is not valid JSON", "BAD_REQUEST") from exc
+        if isinstance(params, list):
+            raise RequestError(400, "Batched requests are not supported", "BAD_REQUEST")
+        if not isinstance(params, dict):
+            raise RequestError(400, "The body must be a JSON object", "BAD_REQUEST")
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "The request has no 'query' string", "BAD_REQUEST")
+    variables = params.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(400, "'variables' must be an object", "BAD_REQUEST")
+    op = params.get("operationName")
+    if op is not None and not isinstance(op, str):
+        raise RequestError(400, "'operationName' must be a string", "BAD_REQUEST")
+    return {"query": query, "variables": variables, "operationName": op}
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    out: dict[str, Any] = dict(error.formatted)
+    ext = dict(out.get("extensions") or {})
+    original = error.original_error
+    if isinstance(original, DomainError):
+        first = original.errors[0]
+        ext["code"] = first.code.value
+        if first.field:
+            ext["field"] = first.field
+    elif "code" not in ext:
+        if error.message.startswith("Syntax Error"):
+            ext["code"] = "GRAPHQL_PARSE_FAILED"
+        elif not error.path:
+            ext["code"] = "GRAPHQL_VALIDATION_FAILED"
+        else:
+            ext["code"] = "INTERNAL_SERVER_ERROR"
+    out["extensions"] = ext
+    return out
+
+
+def _error_body(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def _respond(
+    body: dict[str, Any],
+    status: int,
+    media: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    h = {"X-Request-ID": request_id, **(headers or {})}
+    return Response(
+        json.dumps(body, separators=(",", ":")), status_code=status, media_type=media, headers=h
+    )
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    state = request.app.state
+    settings: Settings = state.settings
+    db: Database = state.db
+    incoming = request.headers.get("x-request-id", "")
+    request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    token_var = request_id_var.set(request_id)
+    try:
+        return await _handle(request, settings, db, request_id)
+    finally:
+        request_id_var.reset(token_var)
+
+
+async def _handle(request: Request, settings: Settings, db: Database, request_id: str) -> Response:
+    accept = request.headers.get("accept")
+    if (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and accept
+        and "text/html" in accept
+    ):
+        if settings.graphiql_enabled:
+            return HTMLResponse(get_graphql_ide_html("graphiql"))
+        return Response("Not found", status_code=404)
+    media = JSON
+    try:
+        media = negotiate(accept)
+        params = await _params(request, settings)
+        viewer = None
+        auth = request.headers.get("authorization")
+        if auth:
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise RequestError(
+                    401,
+                    "Use 'Authorization: Bearer <token>'",
+                    "UNAUTHENTICATED",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            viewer = await authenticate(db, settings, token.strip())
+            if viewer is None:
+                raise RequestError(
+                    401,
+                    "The token is invalid, expired or revoked",
+                    "UNAUTHENTICATED",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+        allowed = (
+            {OperationType.QUERY}
+            if request.method == "GET"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
+        context = Context(db=db, settings=settings, viewer=viewer, request_id=request_id)
+        try:
+            result = await request.app.state.schema.execute(
+                params["query"],
+                variable_values=params["variables"],
+                context_value=context,
+                operation_name=params["operationName"],
+                allowed_operation_types=allowed,
+            )
+        except InvalidOperationTypeError as exc:
+            if request.method == "GET":
+                raise RequestError(
+                    405, "Send mutations with POST", "METHOD_NOT_ALLOWED", {"Allow": "POST"}
+                ) from exc
+            raise RequestError(
+                400, "Subscriptions are served over WebSocket", "BAD_REQUEST"
+            ) from exc
+        except MissingQueryError as exc:
+            raise RequestError(400, "The request has no 'query' string", "BAD_REQUEST") from exc
+    except RequestError as exc:
+        status = exc.status
+        if status == 400 and media == JSON and exc.code != "BAD_REQUEST":
+            status = 200
+        return _respond(_error_body(exc.message, exc.code), status, media, request_id, exc.headers)
+
+    body: dict[str, Any] = {}
+    errors = [format_error(e) for e in result.errors or []]
+    request_error = (
+        bool(result.errors) and result.data is None and all(not e.path for e in result.errors or [])
+    )
+    if not request_error:
+        body["data"] = result.data
+    if errors:
+        body["errors"] = errors
+    if result.extensions:
+        body["extensions"] = result.extensions
+    status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
+    return _respond(body, status, media, request_id)

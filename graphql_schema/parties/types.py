@@ -1,0 +1,219 @@
+"""GraphQL types of the parties domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.ids import to_global_id
+from graphql_schema.node import Node
+from graphql_schema.pagination import Connection, connection
+from graphql_schema.scalars import Money
+from procurement.parties import api_keys as api_key_service
+from procurement.parties import users as user_service
+from procurement.parties.models import ApiKey as ApiKeyModel
+from procurement.parties.models import Category as CategoryModel
+from procurement.parties.models import Organization as OrganizationModel
+from procurement.parties.models import User as UserModel
+from procurement.parties.models import VerificationStatus as DomainVerificationStatus
+from procurement.viewer import Role as DomainRole
+
+if TYPE_CHECKING:
+    from graphql_schema.context import Context
+
+Role = strawberry.enum(DomainRole, name="Role")
+VerificationStatus = strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
+
+
+def _enum(kind: type[Enum], value: Any) -> Any:
+    return kind(value) if value is not None else None
+
+
+def _ctx(info: Info) -> Context:
+    return info.context  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class Category(Node):
+    code: str
+    name: str
+    _parent_id: strawberry.Private[int | None]
+    _db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, m: CategoryModel) -> Category:
+        assert m.id is not None
+        return cls(
+            id=strawberry.ID(to_global_id("Category", m.id)),
+            code=m.code,
+            name=m.name,
+            _parent_id=m.parent_id,
+            _db_id=m.id,
+        )
+
+    @strawberry.field
+    async def parent(self, info: Info) -> Category | None:
+        if self._parent_id is None:
+            return None
+        m = await _ctx(info).loaders.category.load(self._parent_id)
+        return Category.from_model(m) if m else None
+
+    @strawberry.field
+    async def children(self, info: Info) -> list[Category]:
+        rows = await _ctx(info).loaders.category_children.load(self._db_id)
+        return [Category.from_model(c) for c in rows]
+
+
+@strawberry.type
+class Organization(Node):
+    name: str
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2")
+    base_currency: str = strawberry.field(description="ISO 4217; approval limits use it")
+    is_buyer: bool
+    is_supplier: bool
+    verification_status: VerificationStatus | None  # type: ignore[valid-type]
+    website: str | None
+    description: str | None
+    version: int
+    created_at: datetime
+    _model: strawberry.Private[OrganizationModel]
+
+    @classmethod
+    def from_model(cls, m: OrganizationModel) -> Organization:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("Organization", m.id)),
+            name=m.name,
+            country=m.country,
+            base_currency=m.base_currency,
+            is_buyer=m.is_buyer,
+            is_supplier=m.is_supplier,
+            verification_status=_enum(VerificationStatus, m.verification_status),
+            website=m.website,
+            description=m.description,
+            version=m.version,
+            created_at=m.created_at,
+            _model=m,
+        )
+
+    @strawberry.field(
+        description="Why the platform rejected or suspended this supplier; "
+        "visible to the organisation itself and platform staff."
+    )
+    def verification_note(self, info: Info) -> str | None:
+        v = _ctx(info).viewer
+        if v and (v.is_platform_admin or v.organization_id == self._model.id):
+            return self._model.verification_note
+        return None
+
+    @strawberry.field(description="Categories a supplier serves.")
+    async def categories(self, info: Info) -> list[Category]:
+        assert self._model.id is not None
+        rows = await _ctx(info).loaders.organization_categories.load(self._model.id)
+        return [Category.from_model(c) for c in rows]
+
+    @strawberry.field(description="Members; null unless you belong to this organisation.")
+    async def users(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[User] | None:
+        ctx = _ctx(info)
+        v = ctx.viewer
+        assert self._model.id is not None
+        if v is None or not (v.is_platform_admin or v.organization_id == self._model.id):
+            return None
+        async with ctx.db.read() as s:
+            page = await user_service.list_users(s, v, self._model.id, first=first, after=after)
+        return connection(page, User.from_model)
+
+    @strawberry.field(description="API keys; null unless you administer this organisation.")
+    async def api_keys(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ApiKey] | None:
+        ctx = _ctx(info)
+        assert self._model.id is not None
+        if ctx.viewer is None or not ctx.viewer.is_admin_of(self._model.id):
+            return None
+        async with ctx.db.read() as s:
+            page = await api_key_service.list_api_keys(
+                s, ctx.viewer, self._model.id, first=first, after=after
+            )
+        return connection(page, ApiKey.from_model)
+
+
+@strawberry.type
+class User(Node):
+    email: str
+    full_name: str
+    roles: list[Role]  # type: ignore[valid-type]
+    is_active: bool
+    version: int
+    created_at: datetime
+    _model: strawberry.Private[UserModel]
+
+    @classmethod
+    def from_model(cls, m: UserModel) -> User:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("User", m.id)),
+            email=m.email,
+            full_name=m.full_name,
+            roles=[Role(r) for r in m.roles],
+            is_active=m.is_active,
+            version=m.version,
+            created_at=m.created_at,
+            _model=m,
+        )
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization:
+        assert self._model.organization_id is not None
+        m = await _ctx(info).loaders.organization.load(self._model.organization_id)
+        assert m is not None
+        return Organization.from_model(m)
+
+    @strawberry.field(
+        description="Largest order total this approver may approve, in the "
+        "organisation's base currency."
+    )
+    async def approval_limit(self, info: Info) -> Money | None:
+        if self._model.approval_limit is None or self._model.organization_id is None:
+            return None
+        org = await _ctx(info).loaders.organization.load(self._model.organization_id)
+        assert org is not None
+        return Money(amount=self._model.approval_limit, currency=org.base_currency)
+
+
+@strawberry.type
+class ApiKey(Node):
+    name: str
+    prefix: str = strawberry.field(description="Shown in listings to tell keys apart.")
+    roles: list[Role]  # type: ignore[valid-type]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    _created_by_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, m: ApiKeyModel) -> ApiKey:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("ApiKey", m.id)),
+            name=m.name,
+            prefix=m.prefix,
+            roles=[Role(r) for r in m.roles],
+            created_at=m.created_at,
+            last_used_at=m.last_used_at,
+            revoked_at=m.revoked_at,
+            _created_by_id=m.created_by_id,
+        )
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> User | None:
+        if self._created_by_id is None:
+            return None
+        m = await _ctx(info).loaders.user.load(self._created_by_id)
+        return User.from_model(m) if m else None

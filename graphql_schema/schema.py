@@ -1,0 +1,97 @@
+"""The strawberry schema with its protective extensions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext, Info
+
+from graphql_schema.audit.queries import AuditQuery
+from graphql_schema.audit.types import AuditEvent
+from graphql_schema.limits import QueryCostLimit
+from graphql_schema.node import Node, resolve_node
+from graphql_schema.parties.mutations import PartiesMutation
+from graphql_schema.parties.queries import PartiesQuery
+from graphql_schema.parties.types import ApiKey, Category, Organization, User
+from procurement.config import Settings
+from procurement.errors import DomainError, ErrorCode
+
+log = logging.getLogger("procurement.graphql")
+
+INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+@strawberry.type
+class Query(PartiesQuery, AuditQuery):
+    @strawberry.field(
+        description="Any object by its global ID; null if it does not exist or you may not see it."
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > 100:
+            raise DomainError.of(ErrorCode.INVALID, "Ask for at most 100 IDs at once", "ids")
+        return [await resolve_node(info, i) for i in ids]
+
+
+@strawberry.type
+class Mutation(PartiesMutation):
+    pass
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    """Errors a client caused (bad document, refused by a rule) are shown as they are;
+    anything else is a bug and is masked."""
+    original = error.original_error
+    return original is None or isinstance(original, DomainError)
+
+
+class _Mask(MaskErrors):
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": INTERNAL_ERROR}
+        return masked
+
+
+class ProcurementSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log unexpected errors in full (with traceback) on the server only."""
+        for error in errors:
+            if not is_client_error(error):
+                log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        QueryCostLimit(max_cost=settings.max_query_cost),
+        _Mask(should_mask_error=lambda e: not is_client_error(e)),
+    ]
+    if not settings.introspection_enabled:
+        extensions.insert(0, DisableIntrospection())
+    return ProcurementSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        types=[Organization, User, ApiKey, Category, AuditEvent],
+    )
