@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from strawberry.printer import print_schema
 
-from procurement.config import Settings
-
 from graphql_schema.schema import build_schema
+from procurement.config import Settings
 
 
 def schema_sdl() -> str:
