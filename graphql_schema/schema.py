@@ -7,15 +7,16 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.types import ExecutionContext, Info
 
 from graphql_schema.audit.queries import AuditQuery
@@ -78,17 +79,23 @@ class ProcurementSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        QueryCostLimit(max_cost=settings.max_query_cost),
-        _Mask(should_mask_error=lambda e: not is_client_error(e)),
+    """Extensions are given as factories: strawberry builds them per request, since an
+    extension holds its request's execution context.  The validation rule classes are
+    built once here, so the validation cache (keyed by the rules) keeps hitting."""
+    rules: list[Any] = [
+        depth_validator(settings.max_query_depth, None),
+        alias_validator(settings.max_aliases),
     ]
     if not settings.introspection_enabled:
-        extensions.insert(0, DisableIntrospection())
+        rules.append(NoSchemaIntrospectionCustomRule)
+    extensions: list[Any] = [
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryCostLimit(max_cost=settings.max_query_cost),
+        lambda: _Mask(should_mask_error=lambda e: not is_client_error(e)),
+    ]
     return ProcurementSchema(
         query=Query,
         mutation=Mutation,
