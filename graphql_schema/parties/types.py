@@ -184,7 +184,7 @@ class User(Node):
             return None
         org = await _ctx(info).loaders.organization.load(self._model.organization_id)
         assert org is not None
-        return Money(amount=self._model.approval_limit, currency=org.base_currency)
+        return Money.of(self._model.approval_limit, org.base_currency)
 
 
 @strawberry.type

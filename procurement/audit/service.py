@@ -48,7 +48,11 @@ def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
     """The row's columns as JSON-ready values, secrets left out."""
     if obj is None:
         return None
-    return {k: _jsonable(v) for k, v in obj.model_dump().items() if k not in _SECRET_FIELDS}
+    return {
+        k: _jsonable(v)
+        for k, v in obj.model_dump(warnings=False).items()
+        if k not in _SECRET_FIELDS
+    }
 
 
 async def record(

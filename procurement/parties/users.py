@@ -129,7 +129,7 @@ async def _other_active_admins(session: AsyncSession, user: User) -> int:
                     User.organization_id == user.organization_id,
                     User.id != user.id,
                     User.is_active.is_(True),  # type: ignore[attr-defined]
-                    User.roles.any(Role.ORG_ADMIN.value),  # type: ignore[attr-defined]
+                    User.roles.contains([Role.ORG_ADMIN.value]),  # type: ignore[attr-defined]
                 )
             )
         ).scalar_one()

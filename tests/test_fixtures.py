@@ -1,0 +1,52 @@
+"""The demo data loads, satisfies the issue's mix, and loading twice duplicates nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from fixtures.loader import demo_data, load_demo
+from procurement.db import Database
+from procurement.money.models import FxRate
+from procurement.parties.models import Category, Organization, User, VerificationStatus
+from tests.helpers import Api
+
+TOKEN_CREATE = """
+mutation($input: TokenCreateInput!) {
+  tokenCreate(input: $input) { accessToken user { organization { name } } errors { code } }
+}
+"""
+
+
+async def _counts(db: Database) -> dict[str, int]:
+    out = {}
+    async with db.read() as s:
+        for model in (Category, Organization, User, FxRate):
+            out[model.__name__] = (
+                await s.execute(select(func.count()).select_from(model))
+            ).scalar_one()
+    return out
+
+
+async def test_demo_loads_once(api: Api) -> None:
+    first = await load_demo(api.db)
+    after_first = await _counts(api.db)
+    second = await load_demo(api.db)
+    assert await _counts(api.db) == after_first
+    assert all(v == 0 for v in second.values()), second
+    assert first["organizations"] == 13 and first["categories"] >= 12
+    async with api.db.read() as s:
+        orgs = (await s.execute(select(Organization))).scalars().all()
+        quotes = set((await s.execute(select(FxRate.quote))).scalars())
+    buyers = [o for o in orgs if o.is_buyer]
+    suppliers = [o for o in orgs if o.is_supplier]
+    assert len(buyers) >= 3 and len(suppliers) >= 10
+    assert {o.verification_status for o in suppliers} == set(VerificationStatus)
+    assert {"CNY", "EUR", "JPY", "GBP"} <= quotes  # against USD
+
+
+async def test_demo_users_sign_in_with_the_readme_password(api: Api) -> None:
+    await load_demo(api.db)
+    password = demo_data()["demo_password"]
+    p = await api.mutate(TOKEN_CREATE, {"email": "buyer@northwind.example", "password": password})
+    assert p["errors"] == []
+    assert p["user"]["organization"]["name"] == "Northwind Manufacturing GmbH"
