@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from graphql_schema.context import Context
@@ -230,6 +230,12 @@ async def _handle(request: Request, settings: Settings, db: Database, request_id
                 ) from exc
             raise RequestError(
                 400, "Subscriptions are served over WebSocket", "BAD_REQUEST"
+            ) from exc
+        except CannotGetOperationTypeError as exc:
+            raise RequestError(
+                400,
+                f"The document has no operation named '{params['operationName']}'",
+                "GRAPHQL_VALIDATION_FAILED",
             ) from exc
         except MissingQueryError as exc:
             raise RequestError(400, "The request has no 'query' string", "BAD_REQUEST") from exc

@@ -26,11 +26,13 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
     validate,
+    value_from_ast_untyped,
 )
 from graphql.type.definition import GraphQLInterfaceType
 from strawberry.extensions import SchemaExtension
@@ -52,7 +54,7 @@ class _Cost:
 
     def page_size(self, node: FieldNode, takes_first: bool) -> int:
         if not takes_first:
-            return 1
+            return self.id_list_size(node)
         for arg in node.arguments or ():
             if arg.name.value != "first":
                 continue
@@ -64,6 +66,19 @@ class _Cost:
                 if isinstance(raw, int):
                     return max(0, min(raw, MAX_PAGE_SIZE))
         return DEFAULT_PAGE_SIZE
+
+    def id_list_size(self, node: FieldNode) -> int:
+        """``nodes(ids: [...])`` resolves one object per ID: multiply by the list."""
+        for arg in node.arguments or ():
+            if arg.name.value != "ids":
+                continue
+            if isinstance(arg.value, ListValueNode):
+                return max(1, len(arg.value.values))
+            if isinstance(arg.value, VariableNode):
+                raw = self.variables.get(arg.value.name.value)
+                if isinstance(raw, list):
+                    return max(1, len(raw))
+        return 1
 
     def selection_set(self, parent: GraphQLNamedType | None, sel: SelectionSetNode | None) -> int:
         if sel is None:
@@ -105,7 +120,14 @@ def query_cost(
     variables: Mapping[str, Any],
 ) -> int:
     root = schema.get_root_type(operation.operation)
-    return _Cost(schema, fragments, variables).selection_set(root, operation.selection_set)
+    # a variable left out takes its default: `query($n: Int = 100)` costs 100 a page
+    defaults = {
+        d.variable.name.value: value_from_ast_untyped(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    merged = {**defaults, **variables}
+    return _Cost(schema, fragments, merged).selection_set(root, operation.selection_set)
 
 
 class QueryCostLimit(SchemaExtension):

@@ -58,7 +58,10 @@ def is_client_error(error: GraphQLError) -> bool:
     """Errors a client caused (bad document, refused by a rule) are shown as they are;
     anything else is a bug and is masked."""
     original = error.original_error
-    return original is None or isinstance(original, DomainError)
+    if original is None or isinstance(original, DomainError):
+        return True
+    # variable coercion wraps the scalar's own GraphQLError; it happens before execution
+    return isinstance(original, GraphQLError) and not error.path
 
 
 class _Mask(MaskErrors):

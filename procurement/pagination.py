@@ -97,6 +97,20 @@ async def _zero() -> int:
     return 0
 
 
+def _check_types(order_by: OrderSpec, values: list[Any]) -> None:
+    """A cursor forged with a value of the wrong type is the client's error, not a
+    database error."""
+    for (col, _), value in zip(order_by, values, strict=True):
+        try:
+            expected = col.type.python_type
+        except (NotImplementedError, AttributeError):
+            continue
+        if expected is int and isinstance(value, bool):
+            raise DomainError.of(ErrorCode.INVALID, "The cursor is not valid", "after")
+        if not isinstance(value, expected) and not (expected is Decimal and isinstance(value, int)):
+            raise DomainError.of(ErrorCode.INVALID, "The cursor is not valid", "after")
+
+
 def _after_condition(order_by: OrderSpec, values: list[Any]) -> ColumnElement[bool]:
     """(a, b, id) > (va, vb, vid) in the order's own directions, as an OR of prefixes."""
     clauses = []
@@ -120,6 +134,7 @@ async def paginate(
     filtered = stmt
     if after:
         values = decode_cursor(after, len(order_by))
+        _check_types(order_by, values)
         try:
             filtered = stmt.where(_after_condition(order_by, values))
         except (TypeError, ValueError) as exc:
