@@ -72,7 +72,7 @@ async def get_organization(
 
 
 async def _load_for_write(
-    session: AsyncSession, viewer: Viewer | None, organization_id: int
+    session: AsyncSession, viewer: Viewer | None, organization_id: int, field: str = "id"
 ) -> Organization:
     """The organisation locked for update, if the viewer may see it."""
     org = (
@@ -83,7 +83,7 @@ async def _load_for_write(
         )
     ).scalar_one_or_none()
     if org is None:
-        raise not_found("Organisation")
+        raise not_found("Organisation", field)
     return org
 
 
@@ -272,7 +272,7 @@ async def set_supplier_categories(
 ) -> Organization:
     """Replace the categories a supplier serves (what the RFQ feed matches on)."""
     v = require_viewer(viewer)
-    org = await _load_for_write(session, v, organization_id)
+    org = await _load_for_write(session, v, organization_id, "organizationId")
     if not v.is_admin_of(organization_id):
         raise forbidden("Only the organisation's administrators may change its categories")
     if not org.is_supplier:
