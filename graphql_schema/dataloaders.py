@@ -15,6 +15,16 @@ from strawberry.dataloader import DataLoader
 from procurement.db import Database
 from procurement.parties import categories, organizations, users
 from procurement.parties.models import Category, Organization, User
+from procurement.sourcing import queries as sourcing
+from procurement.sourcing.models import (
+    Quote,
+    QuoteLine,
+    QuoteRevision,
+    Rfq,
+    RfqInvitation,
+    RfqLine,
+    RfqQuestion,
+)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -49,3 +59,24 @@ class Loaders:
             db, categories.children_by_parent, many=True
         )
         self.user: DataLoader[int, User | None] = batched(db, users.users_by_id)
+        self.rfq: DataLoader[int, Rfq | None] = batched(db, sourcing.rfqs_by_id)
+        self.rfq_lines: DataLoader[int, list[RfqLine]] = batched(
+            db, sourcing.lines_by_rfq, many=True
+        )
+        self.rfq_line: DataLoader[int, RfqLine | None] = batched(db, sourcing.rfq_lines_by_id)
+        self.rfq_invitations: DataLoader[int, list[RfqInvitation]] = batched(
+            db, sourcing.invitations_by_rfq, many=True
+        )
+        #: key (rfq id, supplier org id or None for the buyer's view)
+        self.rfq_quotes: DataLoader[tuple[int, int | None], list[Quote]] = batched(
+            db, sourcing.quotes_by_rfq, many=True
+        )
+        self.rfq_questions: DataLoader[tuple[int, int | None], list[RfqQuestion]] = batched(
+            db, sourcing.questions_by_rfq, many=True
+        )
+        self.quote_lines: DataLoader[int, list[QuoteLine]] = batched(
+            db, sourcing.lines_by_quote, many=True
+        )
+        self.quote_revisions: DataLoader[int, list[QuoteRevision]] = batched(
+            db, sourcing.revisions_by_quote, many=True
+        )

@@ -26,6 +26,10 @@ from graphql_schema.node import Node, resolve_node
 from graphql_schema.parties.mutations import PartiesMutation
 from graphql_schema.parties.queries import PartiesQuery
 from graphql_schema.parties.types import ApiKey, Category, Organization, User
+from graphql_schema.sourcing.mutations import SourcingMutation
+from graphql_schema.sourcing.queries import SourcingQuery
+from graphql_schema.sourcing.quote_types import Quote, QuoteLine
+from graphql_schema.sourcing.types import Rfq, RfqLine, RfqQuestion
 from procurement.config import Settings
 from procurement.errors import DomainError, ErrorCode
 
@@ -35,7 +39,7 @@ INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 @strawberry.type
-class Query(PartiesQuery, AuditQuery):
+class Query(PartiesQuery, SourcingQuery, AuditQuery):
     @strawberry.field(
         description="Any object by its global ID; null if it does not exist or you may not see it."
     )
@@ -50,7 +54,7 @@ class Query(PartiesQuery, AuditQuery):
 
 
 @strawberry.type
-class Mutation(PartiesMutation):
+class Mutation(PartiesMutation, SourcingMutation):
     pass
 
 
@@ -103,5 +107,16 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        types=[Organization, User, ApiKey, Category, AuditEvent],
+        types=[
+            Organization,
+            User,
+            ApiKey,
+            Category,
+            AuditEvent,
+            Rfq,
+            RfqLine,
+            RfqQuestion,
+            Quote,
+            QuoteLine,
+        ],
     )

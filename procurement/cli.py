@@ -1,4 +1,4 @@
-"""``procurement``: serve | migrate | load-fixtures | export-schema | create-admin."""
+"""``procurement``: serve | migrate | load-fixtures | export-schema | worker | create-admin."""
 
 from __future__ import annotations
 
@@ -135,6 +135,31 @@ def export_schema(
 
     path.write_text(schema_sdl())
     _say(f"wrote {path}")
+
+
+@app.command()
+def worker(
+    interval: float = typer.Option(5.0, help="Seconds between deadline sweeps."),
+    once: bool = typer.Option(False, "--once", help="Sweep once and exit."),
+) -> None:
+    """Run background jobs (closing RFQs past their deadline). Several may run at once."""
+    from procurement.worker import run
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    url = _database_url()
+
+    async def main() -> None:
+        db = dbmod.Database(url, pool_size=2)
+        try:
+            await run(db, interval=interval, once=once)
+        finally:
+            await db.dispose()
+
+    try:
+        _say(f"worker started (sweep every {interval:g}s)")
+        asyncio.run(main())
+    finally:
+        dbmod.stop_embedded_postgres()
 
 
 @app.command("create-admin")

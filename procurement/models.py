@@ -2,6 +2,7 @@
 
 from procurement.audit.models import AuditEntry, OutboxEvent
 from procurement.money.models import FxRate
+from procurement.numbering import DocumentCounter
 from procurement.parties.models import (
     ApiKey,
     Category,
@@ -10,15 +11,32 @@ from procurement.parties.models import (
     OrganizationCategory,
     User,
 )
+from procurement.sourcing.models import (
+    Quote,
+    QuoteLine,
+    QuoteRevision,
+    Rfq,
+    RfqInvitation,
+    RfqLine,
+    RfqQuestion,
+)
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
     "Category",
+    "DocumentCounter",
     "FxRate",
     "LoginFailure",
     "Organization",
     "OrganizationCategory",
     "OutboxEvent",
+    "Quote",
+    "QuoteLine",
+    "QuoteRevision",
+    "Rfq",
+    "RfqInvitation",
+    "RfqLine",
+    "RfqQuestion",
     "User",
 ]

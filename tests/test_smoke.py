@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from procurement.migrate import head_revision
 from tests.helpers import PASSWORD, Api
 
 TOKEN_CREATE = """
@@ -23,7 +24,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["migration"] == "0001"
+    assert ready.json()["migration"] == head_revision()
 
 
 async def test_sign_in_then_me(api: Api) -> None:

@@ -1,0 +1,249 @@
+"""GraphQL inputs of the sourcing mutations and their translation to service inputs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from graphql_schema.ids import decode_id
+from graphql_schema.sourcing.types import Incoterm, Visibility
+from procurement.sourcing import inputs as svc
+from procurement.sourcing.models import Visibility as DomainVisibility
+from procurement.unset import UNSET
+
+
+def given(value: Any, convert: Any = None) -> Any:
+    """strawberry's UNSET -> the domain's UNSET; null stays null."""
+    if value is strawberry.UNSET:
+        return UNSET
+    if value is None or convert is None:
+        return value
+    return convert(value)
+
+
+@strawberry.input
+class AddressInput:
+    line1: str
+    line2: str | None = None
+    city: str
+    postal_code: str
+    region: str | None = None
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2")
+    contact_name: str | None = None
+    contact_phone: str | None = None
+
+    def to_domain(self) -> svc.Address:
+        return svc.Address(
+            line1=self.line1,
+            line2=self.line2,
+            city=self.city,
+            postal_code=self.postal_code,
+            region=self.region,
+            country=self.country,
+            contact_name=self.contact_name,
+            contact_phone=self.contact_phone,
+        )
+
+
+@strawberry.input(description="Relative weights; they are normalised to sum to 1.")
+class EvaluationWeightsInput:
+    price: Decimal = Decimal("0.5")
+    lead_time: Decimal = Decimal("0.2")
+    coverage: Decimal = Decimal("0.2")
+    supplier_score: Decimal = Decimal("0.1")
+
+    def to_domain(self) -> svc.Weights:
+        return svc.Weights(
+            price=self.price,
+            lead_time=self.lead_time,
+            coverage=self.coverage,
+            supplier_score=self.supplier_score,
+        )
+
+
+@strawberry.input
+class SpecificationInput:
+    key: str
+    value: str
+
+
+def _specs(items: list[SpecificationInput] | None) -> list[tuple[str, str]]:
+    return [(s.key, s.value) for s in items or []]
+
+
+@strawberry.input
+class RfqLineInput:
+    description: str
+    quantity: Decimal
+    unit: str = strawberry.field(description="Unit of measure, e.g. EA, KG, M, SET")
+    category_id: strawberry.ID | None = None
+    target_unit_price: Decimal | None = None
+    specifications: list[SpecificationInput] | None = None
+    need_by: date | None = None
+
+    def to_domain(self, field: str) -> svc.RfqLineInput:
+        return svc.RfqLineInput(
+            description=self.description,
+            quantity=self.quantity,
+            unit=self.unit,
+            category_id=decode_id(self.category_id, "Category", f"{field}.categoryId")
+            if self.category_id
+            else None,
+            target_unit_price=self.target_unit_price,
+            specifications=_specs(self.specifications),
+            need_by=self.need_by,
+        )
+
+
+@strawberry.input
+class RfqLineChangeInput:
+    id: strawberry.ID
+    description: str | None = strawberry.UNSET
+    quantity: Decimal | None = strawberry.UNSET
+    unit: str | None = strawberry.UNSET
+    category_id: strawberry.ID | None = strawberry.UNSET
+    target_unit_price: Decimal | None = strawberry.UNSET
+    specifications: list[SpecificationInput] | None = strawberry.UNSET
+    need_by: date | None = strawberry.UNSET
+
+    def to_domain(self, field: str) -> svc.RfqLineChange:
+        return svc.RfqLineChange(
+            id=decode_id(self.id, "RfqLine", f"{field}.id"),
+            description=given(self.description),
+            quantity=given(self.quantity),
+            unit=given(self.unit),
+            category_id=given(
+                self.category_id, lambda c: decode_id(c, "Category", f"{field}.categoryId")
+            ),
+            target_unit_price=given(self.target_unit_price),
+            specifications=given(self.specifications, _specs),
+            need_by=given(self.need_by),
+        )
+
+
+@strawberry.input
+class RfqCreateInput:
+    title: str
+    description: str | None = None
+    category_id: strawberry.ID | None = None
+    currency: str
+    delivery_address: AddressInput | None = None
+    need_by: date | None = None
+    deadline: datetime
+    visibility: Visibility = DomainVisibility.PUBLIC  # type: ignore[valid-type]
+    sealed: bool = False
+    evaluation_weights: EvaluationWeightsInput | None = None
+    external_reference: str | None = None
+    lines: list[RfqLineInput] | None = None
+
+    def fields(self) -> svc.RfqFields:
+        return svc.RfqFields(
+            title=self.title,
+            description=self.description,
+            category_id=decode_id(self.category_id, "Category", "categoryId")
+            if self.category_id
+            else None,
+            currency=self.currency,
+            delivery_address=self.delivery_address.to_domain() if self.delivery_address else None,
+            need_by=self.need_by,
+            deadline=self.deadline,
+            visibility=self.visibility.value,
+            sealed=self.sealed,
+            weights=self.evaluation_weights.to_domain() if self.evaluation_weights else UNSET,
+            external_reference=self.external_reference,
+        )
+
+
+@strawberry.input
+class RfqUpdateInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    category_id: strawberry.ID | None = strawberry.UNSET
+    currency: str | None = strawberry.UNSET
+    delivery_address: AddressInput | None = strawberry.UNSET
+    need_by: date | None = strawberry.UNSET
+    deadline: datetime | None = strawberry.UNSET
+    visibility: Visibility | None = strawberry.UNSET  # type: ignore[valid-type]
+    sealed: bool | None = strawberry.UNSET
+    evaluation_weights: EvaluationWeightsInput | None = strawberry.UNSET
+    external_reference: str | None = strawberry.UNSET
+    add_lines: list[RfqLineInput] | None = None
+    change_lines: list[RfqLineChangeInput] | None = None
+    remove_line_ids: list[strawberry.ID] | None = None
+
+    def fields(self) -> svc.RfqFields:
+        return svc.RfqFields(
+            title=given(self.title),
+            description=given(self.description),
+            category_id=given(self.category_id, lambda c: decode_id(c, "Category", "categoryId")),
+            currency=given(self.currency),
+            delivery_address=given(self.delivery_address, lambda a: a.to_domain()),
+            need_by=given(self.need_by),
+            deadline=given(self.deadline),
+            visibility=given(self.visibility, lambda v: v.value),
+            sealed=given(self.sealed),
+            weights=given(self.evaluation_weights, lambda w: w.to_domain()),
+            external_reference=given(self.external_reference),
+        )
+
+
+@strawberry.input
+class PriceBreakInput:
+    min_quantity: Decimal
+    unit_price: Decimal
+
+
+@strawberry.input
+class QuoteLineInput:
+    rfq_line_id: strawberry.ID
+    unit_price: Decimal
+    quantity: Decimal
+    moq: Decimal | None = None
+    price_breaks: list[PriceBreakInput] | None = None
+    notes: str | None = None
+
+    def to_domain(self, field: str) -> svc.QuoteLineInput:
+        return svc.QuoteLineInput(
+            rfq_line_id=decode_id(self.rfq_line_id, "RfqLine", f"{field}.rfqLineId"),
+            unit_price=self.unit_price,
+            quantity=self.quantity,
+            moq=self.moq,
+            price_breaks=[(b.min_quantity, b.unit_price) for b in self.price_breaks or []],
+            notes=self.notes,
+        )
+
+
+def quote_fields(i: Any) -> svc.QuoteFields:
+    lines = given(i.lines)
+    return svc.QuoteFields(
+        currency=given(i.currency),
+        valid_until=given(i.valid_until),
+        incoterm=given(i.incoterm, lambda x: x.value),
+        payment_terms=given(i.payment_terms),
+        lead_time_days=given(i.lead_time_days),
+        shipping_cost=given(i.shipping_cost),
+        notes=given(i.notes),
+        lines=[ln.to_domain(f"lines[{n}]") for n, ln in enumerate(lines)]
+        if isinstance(lines, list)
+        else lines,
+    )
+
+
+@strawberry.input(
+    description="Quote fields; a field left out keeps its value; `lines`, when "
+    "given, replaces every line."
+)
+class QuoteFieldsMixin:
+    currency: str | None = strawberry.UNSET
+    valid_until: date | None = strawberry.UNSET
+    incoterm: Incoterm | None = strawberry.UNSET  # type: ignore[valid-type]
+    payment_terms: str | None = strawberry.UNSET
+    lead_time_days: int | None = strawberry.UNSET
+    shipping_cost: Decimal | None = strawberry.UNSET
+    notes: str | None = strawberry.UNSET
+    lines: list[QuoteLineInput] | None = strawberry.UNSET

@@ -1,0 +1,334 @@
+"""Mutations of the sourcing domain: input -> service call -> payload."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from graphql_schema.errors import UserError, in_transaction
+from graphql_schema.ids import decode_id
+from graphql_schema.sourcing.inputs import (
+    QuoteFieldsMixin,
+    RfqCreateInput,
+    RfqUpdateInput,
+    quote_fields,
+)
+from graphql_schema.sourcing.quote_types import Quote
+from graphql_schema.sourcing.types import Rfq, RfqQuestion
+from procurement.sourcing import questions, quotes, rfqs
+from procurement.sourcing.models import Quote as QuoteModel
+from procurement.sourcing.models import Rfq as RfqModel
+from procurement.viewer import Viewer
+
+
+@strawberry.input
+class RfqActionInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RfqCancelInput:
+    id: strawberry.ID
+    reason: str
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RfqExtendDeadlineInput:
+    id: strawberry.ID
+    deadline: datetime
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RfqInviteSuppliersInput:
+    id: strawberry.ID
+    supplier_ids: list[strawberry.ID]
+
+
+@strawberry.input
+class RfqUninviteSupplierInput:
+    id: strawberry.ID
+    supplier_id: strawberry.ID
+
+
+@strawberry.input
+class QuoteCreateInput(QuoteFieldsMixin):
+    rfq_id: strawberry.ID
+
+
+@strawberry.input
+class QuoteUpdateInput(QuoteFieldsMixin):
+    id: strawberry.ID
+    expected_version: int | None = None
+
+
+@strawberry.input(
+    description="Either `id` (submit your draft) or `rfqId` with the quote's "
+    "fields (create and submit in one step)."
+)
+class QuoteSubmitInput(QuoteFieldsMixin):
+    id: strawberry.ID | None = None
+    rfq_id: strawberry.ID | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class QuoteWithdrawInput:
+    id: strawberry.ID
+    reason: str | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RfqQuestionAskInput:
+    rfq_id: strawberry.ID
+    question: str
+
+
+@strawberry.input
+class RfqQuestionAnswerInput:
+    id: strawberry.ID
+    answer: str
+
+
+@strawberry.type
+class RfqPayload:
+    rfq: Rfq | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class QuotePayload:
+    quote: Quote | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class RfqQuestionPayload:
+    question: RfqQuestion | None = None
+    errors: list[UserError]
+
+
+Act = Callable[[AsyncSession, Viewer | None], Awaitable[Any]]
+
+
+async def _rfq(info: Info, act: Act) -> RfqPayload:
+    result, errors = await in_transaction(info, act)
+    if result is None:
+        return RfqPayload(errors=errors)
+    assert isinstance(result, RfqModel)
+    return RfqPayload(rfq=Rfq.from_model(result, info), errors=[])
+
+
+async def _quote(info: Info, act: Act) -> QuotePayload:
+    result, errors = await in_transaction(info, act)
+    if result is None:
+        return QuotePayload(errors=errors)
+    assert isinstance(result, QuoteModel) and result.rfq_id is not None
+    info.context.loaders.rfq.clear(result.rfq_id)
+    rfq = await info.context.loaders.rfq.load(result.rfq_id)
+    return QuotePayload(quote=Quote.from_model(result, rfq, info), errors=[])
+
+
+def _id(value: strawberry.ID, kind: str, field: str = "id") -> int:
+    return decode_id(value, kind, field)
+
+
+@strawberry.type
+class SourcingMutation:
+    @strawberry.mutation(description="Buyers: a DRAFT RFQ (number assigned now).")
+    async def rfq_create(self, info: Info, input: RfqCreateInput) -> RfqPayload:
+        return await _rfq(
+            info,
+            lambda s, v: rfqs.create_rfq(
+                s,
+                v,
+                input.fields(),
+                [ln.to_domain(f"lines[{i}]") for i, ln in enumerate(input.lines or [])],
+            ),
+        )
+
+    @strawberry.mutation(description="Buyers: edit a DRAFT; lines added, changed, removed.")
+    async def rfq_update(self, info: Info, input: RfqUpdateInput) -> RfqPayload:
+        return await _rfq(
+            info,
+            lambda s, v: rfqs.update_rfq(
+                s,
+                v,
+                _id(input.id, "Rfq"),
+                input.fields(),
+                add_lines=[
+                    ln.to_domain(f"addLines[{i}]") for i, ln in enumerate(input.add_lines or [])
+                ],
+                change_lines=[
+                    ln.to_domain(f"changeLines[{i}]")
+                    for i, ln in enumerate(input.change_lines or [])
+                ],
+                remove_line_ids=[
+                    _id(x, "RfqLine", f"removeLineIds[{i}]")
+                    for i, x in enumerate(input.remove_line_ids or [])
+                ],
+                expected_version=input.expected_version,
+            ),
+        )
+
+    @strawberry.mutation(description="DRAFT -> OPEN.")
+    async def rfq_publish(self, info: Info, input: RfqActionInput) -> RfqPayload:
+        return await _rfq(
+            info, lambda s, v: rfqs.publish_rfq(s, v, _id(input.id, "Rfq"), input.expected_version)
+        )
+
+    @strawberry.mutation(description="OPEN -> CLOSED before the deadline.")
+    async def rfq_close(self, info: Info, input: RfqActionInput) -> RfqPayload:
+        return await _rfq(
+            info, lambda s, v: rfqs.close_rfq(s, v, _id(input.id, "Rfq"), input.expected_version)
+        )
+
+    @strawberry.mutation(description="DRAFT, OPEN or CLOSED -> CANCELLED (reason required).")
+    async def rfq_cancel(self, info: Info, input: RfqCancelInput) -> RfqPayload:
+        return await _rfq(
+            info,
+            lambda s, v: rfqs.cancel_rfq(
+                s, v, _id(input.id, "Rfq"), input.reason, input.expected_version
+            ),
+        )
+
+    @strawberry.mutation(description="Move the deadline later while OPEN.")
+    async def rfq_extend_deadline(self, info: Info, input: RfqExtendDeadlineInput) -> RfqPayload:
+        return await _rfq(
+            info,
+            lambda s, v: rfqs.extend_deadline(
+                s, v, _id(input.id, "Rfq"), input.deadline, input.expected_version
+            ),
+        )
+
+    @strawberry.mutation(description="INVITED RFQs: add suppliers (DRAFT or OPEN).")
+    async def rfq_invite_suppliers(self, info: Info, input: RfqInviteSuppliersInput) -> RfqPayload:
+        return await _rfq(
+            info,
+            lambda s, v: rfqs.invite_suppliers(
+                s,
+                v,
+                _id(input.id, "Rfq"),
+                [_id(x, "Organization", "supplierIds") for x in input.supplier_ids],
+            ),
+        )
+
+    @strawberry.mutation
+    async def rfq_uninvite_supplier(
+        self, info: Info, input: RfqUninviteSupplierInput
+    ) -> RfqPayload:
+        return await _rfq(
+            info,
+            lambda s, v: rfqs.uninvite_supplier(
+                s, v, _id(input.id, "Rfq"), _id(input.supplier_id, "Organization", "supplierId")
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: a DRAFT quote.")
+    async def quote_create(self, info: Info, input: QuoteCreateInput) -> QuotePayload:
+        return await _quote(
+            info,
+            lambda s, v: quotes.create_quote(
+                s, v, _id(input.rfq_id, "Rfq", "rfqId"), quote_fields(input)
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: edit a DRAFT quote.")
+    async def quote_update(self, info: Info, input: QuoteUpdateInput) -> QuotePayload:
+        return await _quote(
+            info,
+            lambda s, v: quotes.update_quote(
+                s, v, _id(input.id, "Quote"), quote_fields(input), input.expected_version
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Suppliers: submit a draft (`id`), or create and submit (`rfqId` and fields)."
+    )
+    async def quote_submit(self, info: Info, input: QuoteSubmitInput) -> QuotePayload:
+        if input.id is not None:
+            return await _quote(
+                info,
+                lambda s, v: quotes.submit_quote(
+                    s, v, _id(input.id, "Quote"), input.expected_version
+                ),
+            )  # type: ignore[arg-type]
+        if input.rfq_id is None:
+            return QuotePayload(
+                errors=[
+                    UserError(
+                        field="id",
+                        code="REQUIRED",  # type: ignore[arg-type]
+                        message="Give the draft's id, or the rfqId of a new quote",
+                    )
+                ]
+            )
+        return await _quote(
+            info,
+            lambda s, v: quotes.create_quote(
+                s,
+                v,
+                _id(input.rfq_id, "Rfq", "rfqId"),
+                quote_fields(input),  # type: ignore[arg-type]
+                submit=True,
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: a new revision of a submitted quote.")
+    async def quote_revise(self, info: Info, input: QuoteUpdateInput) -> QuotePayload:
+        return await _quote(
+            info,
+            lambda s, v: quotes.revise_quote(
+                s, v, _id(input.id, "Quote"), quote_fields(input), input.expected_version
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: withdraw before the deadline.")
+    async def quote_withdraw(self, info: Info, input: QuoteWithdrawInput) -> QuotePayload:
+        return await _quote(
+            info,
+            lambda s, v: quotes.withdraw_quote(
+                s, v, _id(input.id, "Quote"), input.reason, input.expected_version
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: ask the buyer a clarification question.")
+    async def rfq_question_ask(self, info: Info, input: RfqQuestionAskInput) -> RfqQuestionPayload:
+        result, errors = await in_transaction(
+            info,
+            lambda s, v: questions.ask_question(
+                s, v, _id(input.rfq_id, "Rfq", "rfqId"), input.question
+            ),
+        )
+        v = info.context.viewer
+        return RfqQuestionPayload(
+            question=RfqQuestion.from_model(result, v.organization_id, False) if result else None,
+            errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Buyers: answer a question; every supplier who can see "
+        "the RFQ then sees it, without the asker."
+    )
+    async def rfq_question_answer(
+        self, info: Info, input: RfqQuestionAnswerInput
+    ) -> RfqQuestionPayload:
+        result, errors = await in_transaction(
+            info,
+            lambda s, v: questions.answer_question(
+                s, v, _id(input.id, "RfqQuestion"), input.answer
+            ),
+        )
+        v = info.context.viewer
+        return RfqQuestionPayload(
+            question=RfqQuestion.from_model(result, v.organization_id, True) if result else None,
+            errors=errors,
+        )

@@ -1,0 +1,217 @@
+"""Queries of the sourcing domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from graphql_schema.ids import decode_id
+from graphql_schema.node import register_node
+from graphql_schema.pagination import Connection, connection
+from graphql_schema.sourcing.quote_types import Quote, QuoteLine
+from graphql_schema.sourcing.sealing import prices_sealed
+from graphql_schema.sourcing.types import (
+    QuoteStatus,
+    Rfq,
+    RfqLine,
+    RfqQuestion,
+    RfqSort,
+    RfqStatus,
+)
+from procurement.errors import DomainError, ErrorCode
+from procurement.sourcing import queries as svc
+from procurement.sourcing.access import visible_rfqs
+from procurement.sourcing.models import QuoteLine as QuoteLineModel
+from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
+from procurement.sourcing.models import Rfq as RfqModel
+from procurement.sourcing.models import RfqLine as RfqLineModel
+from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
+from procurement.sourcing.models import RfqStatus as DomainRfqStatus
+from procurement.sourcing.queries import RfqSort as DomainRfqSort
+
+
+@strawberry.input
+class RfqFilter:
+    status: RfqStatus | None = None  # type: ignore[valid-type]
+    category_id: strawberry.ID | None = None
+    text: str | None = strawberry.field(
+        default=None, description="In the title, number or description."
+    )
+
+
+@strawberry.input
+class RfqFeedFilter:
+    category_id: strawberry.ID | None = None
+    text: str | None = None
+    closing_before: datetime | None = None
+
+
+@strawberry.input
+class QuoteFilter:
+    status: QuoteStatus | None = None  # type: ignore[valid-type]
+    rfq_id: strawberry.ID | None = None
+
+
+def _cat(value: strawberry.ID | None, field: str) -> int | None:
+    return decode_id(value, "Category", field) if value else None
+
+
+async def _rfq(info: Info, db_id: int) -> Rfq | None:
+    async with info.context.db.read() as s:
+        m = await svc.get_rfq(s, info.context.viewer, db_id)
+    return Rfq.from_model(m, info) if m else None
+
+
+async def _quote(info: Info, db_id: int) -> Quote | None:
+    async with info.context.db.read() as s:
+        m = await svc.get_quote(s, info.context.viewer, db_id)
+    if m is None or m.rfq_id is None:
+        return None
+    rfq = await info.context.loaders.rfq.load(m.rfq_id)
+    return Quote.from_model(m, rfq, info)
+
+
+async def _rfq_line(info: Info, db_id: int) -> RfqLine | None:
+    async with info.context.db.read() as s:
+        row = (
+            await s.execute(
+                select(RfqLineModel, RfqModel.currency)
+                .join(RfqModel, RfqModel.id == RfqLineModel.rfq_id)
+                .where(RfqLineModel.id == db_id, visible_rfqs(info.context.viewer))
+            )
+        ).one_or_none()
+    return RfqLine.from_model(row[0], row[1]) if row else None
+
+
+async def _quote_line(info: Info, db_id: int) -> QuoteLine | None:
+    async with info.context.db.read() as s:
+        line = (
+            await s.execute(select(QuoteLineModel).where(QuoteLineModel.id == db_id))
+        ).scalar_one_or_none()
+        quote = (
+            await svc.get_quote(s, info.context.viewer, line.quote_id)
+            if line and line.quote_id
+            else None
+        )
+    if line is None or quote is None or quote.rfq_id is None:
+        return None
+    rfq = await info.context.loaders.rfq.load(quote.rfq_id)
+    return QuoteLine.from_model(
+        line, quote.currency, prices_sealed(info.context.viewer, rfq, quote)
+    )
+
+
+async def _question(info: Info, db_id: int) -> RfqQuestion | None:
+    v = info.context.viewer
+    async with info.context.db.read() as s:
+        row = (
+            await s.execute(
+                select(RfqQuestionModel, RfqModel)
+                .join(RfqModel, RfqModel.id == RfqQuestionModel.rfq_id)
+                .where(RfqQuestionModel.id == db_id, visible_rfqs(v))
+            )
+        ).one_or_none()
+    if row is None or v is None:
+        return None
+    q, rfq = row
+    buyer = v.is_platform_admin or rfq.buyer_org_id == v.organization_id
+    if not (buyer or q.answer is not None or q.supplier_org_id == v.organization_id):
+        return None
+    return RfqQuestion.from_model(q, v.organization_id, buyer)
+
+
+register_node("Rfq", _rfq)
+register_node("RfqLine", _rfq_line)
+register_node("Quote", _quote)
+register_node("QuoteLine", _quote_line)
+register_node("RfqQuestion", _question)
+
+
+@strawberry.type
+class SourcingQuery:
+    @strawberry.field(description="Your organisation's RFQs (buyer side).")
+    async def rfqs(
+        self,
+        info: Info,
+        filter: RfqFilter | None = None,
+        sort_by: RfqSort = DomainRfqSort.NEWEST,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Rfq]:
+        f = filter or RfqFilter()
+        async with info.context.db.read() as s:
+            page = await svc.list_rfqs(
+                s,
+                info.context.viewer,
+                status=DomainRfqStatus(f.status.value) if f.status else None,
+                category_id=_cat(f.category_id, "filter.categoryId"),
+                text=f.text,
+                sort=DomainRfqSort(sort_by.value),
+                first=first,
+                after=after,
+            )
+        return connection(page, lambda m: Rfq.from_model(m, info))
+
+    @strawberry.field(description="One RFQ by ID, or by your own external reference.")
+    async def rfq(
+        self, info: Info, id: strawberry.ID | None = None, external_reference: str | None = None
+    ) -> Rfq | None:
+        if (id is None) == (external_reference is None):
+            raise DomainError.of(
+                ErrorCode.INVALID, "Give exactly one of id and externalReference", "id"
+            )
+        if id is not None:
+            return await _rfq(info, decode_id(id, "Rfq"))
+        async with info.context.db.read() as s:
+            m = await svc.get_rfq_by_reference(s, info.context.viewer, external_reference or "")
+        return Rfq.from_model(m, info) if m else None
+
+    @strawberry.field(description="Suppliers: OPEN RFQs you may quote on, soonest deadline first.")
+    async def rfq_feed(
+        self,
+        info: Info,
+        filter: RfqFeedFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Rfq]:
+        f = filter or RfqFeedFilter()
+        async with info.context.db.read() as s:
+            page = await svc.rfq_feed(
+                s,
+                info.context.viewer,
+                category_id=_cat(f.category_id, "filter.categoryId"),
+                text=f.text,
+                closing_before=f.closing_before,
+                first=first,
+                after=after,
+            )
+        return connection(page, lambda m: Rfq.from_model(m, info))
+
+    @strawberry.field(description="Suppliers: your organisation's quotes, newest first.")
+    async def my_quotes(
+        self,
+        info: Info,
+        filter: QuoteFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Quote]:
+        f = filter or QuoteFilter()
+        async with info.context.db.read() as s:
+            page = await svc.list_my_quotes(
+                s,
+                info.context.viewer,
+                status=DomainQuoteStatus(f.status.value) if f.status else None,
+                rfq_id=decode_id(f.rfq_id, "Rfq", "filter.rfqId") if f.rfq_id else None,
+                first=first,
+                after=after,
+            )
+        rfqs = await info.context.loaders.rfq.load_many([q.rfq_id for q in page.items])
+        by_id = {r.id: r for r in rfqs if r is not None}
+        return connection(page, lambda q: Quote.from_model(q, by_id[q.rfq_id], info))
+
+    @strawberry.field
+    async def quote(self, info: Info, id: strawberry.ID) -> Quote | None:
+        return await _quote(info, decode_id(id, "Quote"))

@@ -1,0 +1,346 @@
+"""GraphQL types of the sourcing domain: RFQs, their lines, invitations, questions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.ids import to_global_id
+from graphql_schema.node import Node
+from graphql_schema.pagination import Connection
+from graphql_schema.parties.types import Category, Organization, User
+from graphql_schema.scalars import Money
+from procurement.sourcing.access import is_buyer_side
+from procurement.sourcing.clock import app_now, effective_status
+from procurement.sourcing.models import Incoterm as DomainIncoterm
+from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
+from procurement.sourcing.models import (
+    Rfq as RfqModel,
+)
+from procurement.sourcing.models import (
+    RfqLine as RfqLineModel,
+)
+from procurement.sourcing.models import (
+    RfqQuestion as RfqQuestionModel,
+)
+from procurement.sourcing.models import RfqStatus as DomainRfqStatus
+from procurement.sourcing.models import Visibility as DomainVisibility
+from procurement.sourcing.queries import RfqSort as DomainRfqSort
+
+if TYPE_CHECKING:
+    from graphql_schema.context import Context
+    from graphql_schema.sourcing.quote_types import Quote
+
+RfqStatus = strawberry.enum(DomainRfqStatus, name="RfqStatus")
+QuoteStatus = strawberry.enum(DomainQuoteStatus, name="QuoteStatus")
+Visibility = strawberry.enum(DomainVisibility, name="RfqVisibility")
+Incoterm = strawberry.enum(DomainIncoterm, name="Incoterm", description="Incoterms 2020")
+RfqSort = strawberry.enum(DomainRfqSort, name="RfqSort")
+
+QuoteRef = Annotated["Quote", strawberry.lazy("graphql_schema.sourcing.quote_types")]
+
+
+def _ctx(info: Info) -> Context:
+    return info.context  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class Address:
+    line1: str
+    line2: str | None
+    city: str
+    postal_code: str
+    region: str | None
+    country: str
+    contact_name: str | None
+    contact_phone: str | None
+
+
+@strawberry.type(description="How offers are scored; the weights sum to 1.")
+class EvaluationWeights:
+    price: Decimal
+    lead_time: Decimal
+    coverage: Decimal
+    supplier_score: Decimal
+
+
+@strawberry.type
+class Specification:
+    key: str
+    value: str
+
+
+@strawberry.type
+class RfqLine(Node):
+    position: int
+    description: str
+    quantity: Decimal
+    unit: str
+    specifications: list[Specification]
+    need_by: date | None
+    _model: strawberry.Private[RfqLineModel]
+    _currency: strawberry.Private[str]
+
+    @classmethod
+    def from_model(cls, m: RfqLineModel, currency: str) -> RfqLine:
+        assert m.id is not None
+        return cls(
+            id=strawberry.ID(to_global_id("RfqLine", m.id)),
+            position=m.position,
+            description=m.description,
+            quantity=m.quantity,
+            unit=m.unit,
+            specifications=[
+                Specification(key=s["key"], value=s["value"]) for s in m.specifications
+            ],
+            need_by=m.need_by,
+            _model=m,
+            _currency=currency,
+        )
+
+    @strawberry.field(description="The buyer's indicative unit price, in the RFQ currency.")
+    def target_unit_price(self) -> Money | None:
+        p = self._model.target_unit_price
+        return Money(amount=p, currency=self._currency) if p is not None else None
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        if self._model.category_id is None:
+            return None
+        m = await _ctx(info).loaders.category.load(self._model.category_id)
+        return Category.from_model(m) if m else None
+
+
+@strawberry.type
+class RfqInvitation:
+    invited_at: datetime
+    _supplier_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> Organization:
+        m = await _ctx(info).loaders.organization.load(self._supplier_id)
+        assert m is not None
+        return Organization.from_model(m)
+
+
+@strawberry.type(
+    description="A supplier's clarification question; the asker is shown to the buyer only."
+)
+class RfqQuestion(Node):
+    question: str
+    answer: str | None
+    asked_at: datetime
+    answered_at: datetime | None
+    mine: bool = strawberry.field(description="Asked by your organisation.")
+    _model: strawberry.Private[RfqQuestionModel]
+    _show_asker: strawberry.Private[bool]
+
+    @classmethod
+    def from_model(
+        cls, m: RfqQuestionModel, viewer_org: int | None, show_asker: bool
+    ) -> RfqQuestion:
+        assert m.id is not None and m.asked_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("RfqQuestion", m.id)),
+            question=m.question,
+            answer=m.answer,
+            asked_at=m.asked_at,
+            answered_at=m.answered_at,
+            mine=viewer_org is not None and viewer_org == m.supplier_org_id,
+            _model=m,
+            _show_asker=show_asker,
+        )
+
+    @strawberry.field
+    async def asked_by(self, info: Info) -> Organization | None:
+        if not self._show_asker or self._model.supplier_org_id is None:
+            return None
+        m = await _ctx(info).loaders.organization.load(self._model.supplier_org_id)
+        return Organization.from_model(m) if m else None
+
+
+@strawberry.type(description="A request for quotation.")
+class Rfq(Node):
+    number: str
+    title: str
+    description: str | None
+    currency: str
+    need_by: date | None
+    deadline: datetime
+    visibility: Visibility  # type: ignore[valid-type]
+    sealed: bool
+    status: RfqStatus  # type: ignore[valid-type]
+    version: int
+    created_at: datetime
+    published_at: datetime | None
+    closed_at: datetime | None
+    cancel_reason: str | None
+    _model: strawberry.Private[RfqModel]
+    _buyer_side: strawberry.Private[bool]
+
+    @classmethod
+    def from_model(cls, m: RfqModel, info: Info) -> Rfq:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("Rfq", m.id)),
+            number=m.number,
+            title=m.title,
+            description=m.description,
+            currency=m.currency,
+            need_by=m.need_by,
+            deadline=m.deadline,
+            visibility=Visibility(m.visibility),
+            sealed=m.sealed,
+            status=RfqStatus(effective_status(m, app_now()).value),
+            version=m.version,
+            created_at=m.created_at,
+            published_at=m.published_at,
+            closed_at=m.closed_at,
+            cancel_reason=m.cancel_reason,
+            _model=m,
+            _buyer_side=is_buyer_side(_ctx(info).viewer, m),
+        )
+
+    @strawberry.field
+    def delivery_address(self) -> Address | None:
+        a = self._model.delivery_address
+        if not a:
+            return None
+        return Address(
+            line1=a["line1"],
+            line2=a.get("line2"),
+            city=a["city"],
+            postal_code=a["postalCode"],
+            region=a.get("region"),
+            country=a["country"],
+            contact_name=a.get("contactName"),
+            contact_phone=a.get("contactPhone"),
+        )
+
+    @strawberry.field
+    def evaluation_weights(self) -> EvaluationWeights:
+        w = self._model.weights
+        return EvaluationWeights(
+            price=Decimal(w["price"]),
+            lead_time=Decimal(w["leadTime"]),
+            coverage=Decimal(w["coverage"]),
+            supplier_score=Decimal(w["supplierScore"]),
+        )
+
+    @strawberry.field(
+        description="The buying organisation's own reference (its ERP's); buyer only."
+    )
+    def external_reference(self) -> str | None:
+        return self._model.external_reference if self._buyer_side else None
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        if self._model.category_id is None:
+            return None
+        m = await _ctx(info).loaders.category.load(self._model.category_id)
+        return Category.from_model(m) if m else None
+
+    @strawberry.field
+    async def buyer(self, info: Info) -> Organization:
+        assert self._model.buyer_org_id is not None
+        m = await _ctx(info).loaders.organization.load(self._model.buyer_org_id)
+        assert m is not None
+        return Organization.from_model(m)
+
+    @strawberry.field(description="Buyer only.")
+    async def created_by(self, info: Info) -> User | None:
+        if not self._buyer_side or self._model.created_by_id is None:
+            return None
+        m = await _ctx(info).loaders.user.load(self._model.created_by_id)
+        return User.from_model(m) if m else None
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[RfqLine]:
+        assert self._model.id is not None
+        rows = await _ctx(info).loaders.rfq_lines.load(self._model.id)
+        return [RfqLine.from_model(r, self._model.currency) for r in rows]
+
+    @strawberry.field(description="Invited suppliers; buyer only.")
+    async def invitations(self, info: Info) -> list[RfqInvitation] | None:
+        if not self._buyer_side:
+            return None
+        assert self._model.id is not None
+        rows = await _ctx(info).loaders.rfq_invitations.load(self._model.id)
+        return [
+            RfqInvitation(invited_at=r.invited_at, _supplier_id=r.supplier_org_id)
+            for r in rows
+            if r.invited_at is not None
+        ]
+
+    def _quote_key(self, info: Info) -> tuple[int, int | None]:
+        assert self._model.id is not None
+        viewer = _ctx(info).viewer
+        if self._buyer_side or viewer is None:
+            return (self._model.id, None)
+        return (self._model.id, viewer.organization_id)
+
+    @strawberry.field(
+        description="To the buyer: every submitted quote (prices null while "
+        "sealed). To a supplier: its own quotes only."
+    )
+    async def quotes(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[QuoteRef]:
+        from graphql_schema.sourcing.quote_types import Quote, quote_connection
+
+        rows = await _ctx(info).loaders.rfq_quotes.load(self._quote_key(info))
+        return quote_connection(
+            rows, first, after, lambda q: Quote.from_model(q, self._model, info)
+        )
+
+    @strawberry.field(description="Submitted quotes (buyer only).")
+    async def quote_count(self, info: Info) -> int | None:
+        if not self._buyer_side:
+            return None
+        rows = await _ctx(info).loaders.rfq_quotes.load(self._quote_key(info))
+        return sum(1 for q in rows if q.status != DomainQuoteStatus.WITHDRAWN.value)
+
+    @strawberry.field(description="True while a sealed RFQ hides quote prices from you.")
+    def prices_sealed(self, info: Info) -> bool:
+        return (
+            self._buyer_side
+            and self._model.sealed
+            and effective_status(self._model, app_now())
+            not in (DomainRfqStatus.CLOSED, DomainRfqStatus.AWARDED)
+        )
+
+    @strawberry.field(description="Your organisation's live quote on this RFQ, if any.")
+    async def my_quote(self, info: Info) -> QuoteRef | None:
+        from graphql_schema.sourcing.quote_types import Quote
+
+        viewer = _ctx(info).viewer
+        if viewer is None or self._buyer_side:
+            return None
+        assert self._model.id is not None
+        rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
+        live = [q for q in rows if q.status in ("DRAFT", "SUBMITTED", "AWARDED")]
+        return Quote.from_model(live[-1], self._model, info) if live else None
+
+    @strawberry.field(description="Whether your organisation has submitted a quote.")
+    async def already_quoted(self, info: Info) -> bool:
+        viewer = _ctx(info).viewer
+        if viewer is None or self._buyer_side:
+            return False
+        assert self._model.id is not None
+        rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
+        return any(q.status in ("SUBMITTED", "AWARDED") for q in rows)
+
+    @strawberry.field(
+        description="The buyer sees every question; suppliers see answered ones and their own."
+    )
+    async def questions(self, info: Info) -> list[RfqQuestion]:
+        assert self._model.id is not None
+        viewer = _ctx(info).viewer
+        org = None if self._buyer_side or viewer is None else viewer.organization_id
+        rows = await _ctx(info).loaders.rfq_questions.load((self._model.id, org))
+        viewer_org = viewer.organization_id if viewer else None
+        return [RfqQuestion.from_model(q, viewer_org, self._buyer_side) for q in rows]

@@ -1,0 +1,1 @@
+"""Sourcing: requests for quotation, quotes, clarifications and the supplier feed."""

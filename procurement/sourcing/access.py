@@ -1,0 +1,86 @@
+"""Who sees which RFQ (DESIGN §2, §3).
+
+- The buying organisation's members see all its RFQs.
+- A supplier sees the OPEN RFQs it may quote on: PUBLIC ones in categories it serves
+  (or their sub-categories) when it is VERIFIED, INVITED ones it was invited to; and any
+  RFQ it has quoted on, so it can follow the outcome.
+- Platform admins see all.
+Anything else is reported as not found.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from procurement.parties.models import (
+    Category,
+    Organization,
+    OrganizationCategory,
+    VerificationStatus,
+)
+from procurement.sourcing.clock import status_is
+from procurement.sourcing.models import Quote, Rfq, RfqInvitation, RfqStatus, Visibility
+from procurement.viewer import Viewer
+
+
+def served_categories(organization_id: int) -> ColumnElement[bool]:
+    """SQL: the RFQ's category is one the supplier serves, or below one."""
+    base = (
+        select(OrganizationCategory.category_id.label("id"))  # type: ignore[attr-defined]
+        .where(OrganizationCategory.organization_id == organization_id)
+        .cte("served", recursive=True)
+    )
+    child = aliased(Category)
+    served = base.union(select(child.id).where(child.parent_id == base.c.id))
+    return Rfq.category_id.in_(select(served.c.id))  # type: ignore[union-attr]
+
+
+def _verified(organization_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        Organization.id == organization_id,
+        Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
+        Organization.verification_status == VerificationStatus.VERIFIED.value,
+    )
+
+
+def invited(organization_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        RfqInvitation.rfq_id == Rfq.id, RfqInvitation.supplier_org_id == organization_id
+    )
+
+
+def quotable_by(organization_id: int) -> ColumnElement[bool]:
+    """SQL: the RFQ is OPEN and this supplier may quote on it now."""
+    return and_(
+        status_is(RfqStatus.OPEN),
+        or_(
+            and_(
+                Rfq.visibility == Visibility.PUBLIC.value,
+                _verified(organization_id),
+                served_categories(organization_id),
+            ),
+            and_(Rfq.visibility == Visibility.INVITED.value, invited(organization_id)),
+        ),
+    )
+
+
+def has_quoted(organization_id: int) -> ColumnElement[bool]:
+    return exists().where(Quote.rfq_id == Rfq.id, Quote.supplier_org_id == organization_id)
+
+
+def visible_rfqs(viewer: Viewer | None) -> ColumnElement[bool]:
+    if viewer is None:
+        return false()
+    if viewer.is_platform_admin:
+        return true()
+    org = viewer.organization_id
+    return or_(Rfq.buyer_org_id == org, quotable_by(org), has_quoted(org))
+
+
+def is_buyer_side(viewer: Viewer | None, rfq: Rfq) -> bool:
+    """Buyer-internal fields (creator, invitations, other suppliers' quotes) are shown to
+    the buying organisation and platform staff only."""
+    return viewer is not None and (
+        viewer.is_platform_admin or viewer.organization_id == rfq.buyer_org_id
+    )

@@ -1,0 +1,294 @@
+"""Reads of the sourcing domain, each applying the viewer's visibility, plus the batch
+loaders the API's DataLoaders call (the parent object has already passed its check)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.errors import forbidden
+from procurement.pagination import OrderSpec, Page, paginate
+from procurement.sourcing.access import quotable_by, visible_rfqs
+from procurement.sourcing.clock import status_is
+from procurement.sourcing.models import (
+    Quote,
+    QuoteLine,
+    QuoteRevision,
+    QuoteStatus,
+    Rfq,
+    RfqInvitation,
+    RfqLine,
+    RfqQuestion,
+    RfqStatus,
+)
+from procurement.viewer import Role, Viewer, require_viewer
+
+
+class RfqSort(StrEnum):
+    NEWEST = "NEWEST"
+    OLDEST = "OLDEST"
+    DEADLINE = "DEADLINE"
+    TITLE = "TITLE"
+
+
+_RFQ_ORDER: dict[RfqSort, OrderSpec] = {
+    RfqSort.NEWEST: [(Rfq.id, "desc")],
+    RfqSort.OLDEST: [(Rfq.id, "asc")],
+    RfqSort.DEADLINE: [(Rfq.deadline, "asc"), (Rfq.id, "asc")],
+    RfqSort.TITLE: [(Rfq.title, "asc"), (Rfq.id, "asc")],
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text(text: str) -> ColumnElement[bool]:
+    pattern = f"%{_escape_like(text.strip())}%"
+    return or_(
+        Rfq.title.ilike(pattern),
+        Rfq.number.ilike(pattern),  # type: ignore[attr-defined]
+        Rfq.description.ilike(pattern),
+    )  # type: ignore[union-attr]
+
+
+async def get_rfq(session: AsyncSession, viewer: Viewer | None, rfq_id: int) -> Rfq | None:
+    return (
+        await session.execute(select(Rfq).where(Rfq.id == rfq_id, visible_rfqs(viewer)))
+    ).scalar_one_or_none()
+
+
+async def get_rfq_by_reference(
+    session: AsyncSession, viewer: Viewer | None, reference: str
+) -> Rfq | None:
+    """External references are the buying organisation's own keys (its ERP's)."""
+    if viewer is None:
+        return None
+    return (
+        await session.execute(
+            select(Rfq).where(
+                Rfq.buyer_org_id == viewer.organization_id, Rfq.external_reference == reference
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def list_rfqs(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    status: RfqStatus | None = None,
+    category_id: int | None = None,
+    text: str | None = None,
+    sort: RfqSort = RfqSort.NEWEST,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[Rfq]:
+    """The buying organisation's RFQs (every member may read them)."""
+    v = require_viewer(viewer)
+    stmt = select(Rfq).where(Rfq.buyer_org_id == v.organization_id)
+    if status is not None:
+        stmt = stmt.where(status_is(status))
+    if category_id is not None:
+        stmt = stmt.where(Rfq.category_id == category_id)
+    if text and text.strip():
+        stmt = stmt.where(_text(text))
+    return await paginate(session, stmt, order_by=_RFQ_ORDER[sort], first=first, after=after)
+
+
+async def rfq_feed(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    category_id: int | None = None,
+    text: str | None = None,
+    closing_before: datetime | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[Rfq]:
+    """OPEN RFQs this supplier may quote on now, soonest deadline first."""
+    v = require_viewer(viewer)
+    if not v.has(Role.SUPPLIER_SALES, Role.ORG_ADMIN, Role.VIEWER):
+        raise forbidden("The feed is for suppliers' staff")
+    stmt = select(Rfq).where(quotable_by(v.organization_id), Rfq.buyer_org_id != v.organization_id)
+    if category_id is not None:
+        stmt = stmt.where(Rfq.category_id == category_id)
+    if text and text.strip():
+        stmt = stmt.where(_text(text))
+    if closing_before is not None:
+        stmt = stmt.where(Rfq.deadline < closing_before)
+    return await paginate(
+        session, stmt, order_by=_RFQ_ORDER[RfqSort.DEADLINE], first=first, after=after
+    )
+
+
+def visible_quotes(viewer: Viewer | None) -> ColumnElement[bool]:
+    """A supplier sees its own quotes; the RFQ's buyer sees the non-draft ones."""
+    if viewer is None:
+        return false()
+    not_draft = Quote.status != QuoteStatus.DRAFT.value
+    if viewer.is_platform_admin:
+        return and_(true(), not_draft)
+    org = viewer.organization_id
+    buyer_of = Quote.rfq_id.in_(select(Rfq.id).where(Rfq.buyer_org_id == org))  # type: ignore[union-attr]
+    return or_(Quote.supplier_org_id == org, and_(not_draft, buyer_of))
+
+
+async def get_quote(session: AsyncSession, viewer: Viewer | None, quote_id: int) -> Quote | None:
+    return (
+        await session.execute(select(Quote).where(Quote.id == quote_id, visible_quotes(viewer)))
+    ).scalar_one_or_none()
+
+
+async def list_my_quotes(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    status: QuoteStatus | None = None,
+    rfq_id: int | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[Quote]:
+    v = require_viewer(viewer)
+    stmt = select(Quote).where(Quote.supplier_org_id == v.organization_id)
+    if status is not None:
+        stmt = stmt.where(Quote.status == status.value)
+    if rfq_id is not None:
+        stmt = stmt.where(Quote.rfq_id == rfq_id)
+    return await paginate(session, stmt, order_by=[(Quote.id, "desc")], first=first, after=after)
+
+
+# --- batch loaders ------------------------------------------------------------------
+
+
+async def rfqs_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Rfq]:
+    rows = (await session.execute(select(Rfq).where(Rfq.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    return {r.id: r for r in rows if r.id is not None}
+
+
+async def lines_by_rfq(session: AsyncSession, rfq_ids: Sequence[int]) -> dict[int, list[RfqLine]]:
+    rows = (
+        await session.execute(
+            select(RfqLine).where(RfqLine.rfq_id.in_(rfq_ids)).order_by(RfqLine.position)  # type: ignore[union-attr]
+        )
+    ).scalars()
+    out: dict[int, list[RfqLine]] = defaultdict(list)
+    for ln in rows:
+        assert ln.rfq_id is not None
+        out[ln.rfq_id].append(ln)
+    return out
+
+
+async def rfq_lines_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, RfqLine]:
+    rows = (await session.execute(select(RfqLine).where(RfqLine.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    return {r.id: r for r in rows if r.id is not None}
+
+
+async def invitations_by_rfq(
+    session: AsyncSession, rfq_ids: Sequence[int]
+) -> dict[int, list[RfqInvitation]]:
+    rows = (
+        await session.execute(
+            select(RfqInvitation)
+            .where(RfqInvitation.rfq_id.in_(rfq_ids))  # type: ignore[attr-defined]
+            .order_by(RfqInvitation.invited_at, RfqInvitation.supplier_org_id)
+        )
+    ).scalars()
+    out: dict[int, list[RfqInvitation]] = defaultdict(list)
+    for inv in rows:
+        out[inv.rfq_id].append(inv)
+    return out
+
+
+async def quotes_by_rfq(
+    session: AsyncSession, keys: Sequence[tuple[int, int | None]]
+) -> dict[tuple[int, int | None], list[Quote]]:
+    """Key (rfq id, supplier org id or None): None means "as the buyer" (every non-draft
+    quote); an org id means that supplier's own quotes."""
+    buyer_ids = [r for r, s in keys if s is None]
+    own = [(r, s) for r, s in keys if s is not None]
+    conds = []
+    if buyer_ids:
+        conds.append(
+            and_(
+                Quote.rfq_id.in_(buyer_ids),  # type: ignore[union-attr]
+                Quote.status != QuoteStatus.DRAFT.value,
+            )
+        )
+    for r, s in own:
+        conds.append(and_(Quote.rfq_id == r, Quote.supplier_org_id == s))
+    rows = (await session.execute(select(Quote).where(or_(*conds)).order_by(Quote.id))).scalars()
+    out: dict[tuple[int, int | None], list[Quote]] = defaultdict(list)
+    wanted = set(keys)
+    for q in rows:
+        assert q.rfq_id is not None
+        if (q.rfq_id, None) in wanted and q.status != QuoteStatus.DRAFT.value:
+            out[(q.rfq_id, None)].append(q)
+        if (q.rfq_id, q.supplier_org_id) in wanted:
+            out[(q.rfq_id, q.supplier_org_id)].append(q)
+    return out
+
+
+async def lines_by_quote(
+    session: AsyncSession, quote_ids: Sequence[int]
+) -> dict[int, list[QuoteLine]]:
+    rows = (
+        await session.execute(
+            select(QuoteLine)
+            .join(RfqLine, RfqLine.id == QuoteLine.rfq_line_id)
+            .where(QuoteLine.quote_id.in_(quote_ids))  # type: ignore[union-attr]
+            .order_by(RfqLine.position)
+        )
+    ).scalars()
+    out: dict[int, list[QuoteLine]] = defaultdict(list)
+    for ln in rows:
+        assert ln.quote_id is not None
+        out[ln.quote_id].append(ln)
+    return out
+
+
+async def revisions_by_quote(
+    session: AsyncSession, quote_ids: Sequence[int]
+) -> dict[int, list[QuoteRevision]]:
+    rows = (
+        await session.execute(
+            select(QuoteRevision)
+            .where(QuoteRevision.quote_id.in_(quote_ids))  # type: ignore[union-attr]
+            .order_by(QuoteRevision.revision)
+        )
+    ).scalars()
+    out: dict[int, list[QuoteRevision]] = defaultdict(list)
+    for r in rows:
+        assert r.quote_id is not None
+        out[r.quote_id].append(r)
+    return out
+
+
+async def questions_by_rfq(
+    session: AsyncSession, keys: Sequence[tuple[int, int | None]]
+) -> dict[tuple[int, int | None], list[RfqQuestion]]:
+    """Key (rfq id, supplier org or None for the buyer): the buyer sees every question;
+    a supplier sees answered ones and its own."""
+    rfq_ids = sorted({r for r, _ in keys})
+    rows = (
+        (
+            await session.execute(
+                select(RfqQuestion).where(RfqQuestion.rfq_id.in_(rfq_ids)).order_by(RfqQuestion.id)  # type: ignore[union-attr]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    out: dict[tuple[int, int | None], list[RfqQuestion]] = {k: [] for k in keys}
+    for rfq_id, org in keys:
+        for q in rows:
+            if q.rfq_id != rfq_id:
+                continue
+            if org is None or q.answer is not None or q.supplier_org_id == org:
+                out[(rfq_id, org)].append(q)
+    return out

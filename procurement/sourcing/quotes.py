@@ -1,0 +1,476 @@
+"""Quote use cases for suppliers: draft, edit, submit, revise, withdraw.
+
+Rules (DESIGN §3): only while the RFQ is OPEN and before its deadline, judged by the
+database clock inside the transaction; one live quote per supplier and RFQ (also a
+partial unique index, so two concurrent submissions cannot both land); INVITED RFQs
+take invited suppliers only, PUBLIC ones verified suppliers serving the category; quote
+lines must belong to the RFQ.  Every submitted state is kept as a revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.audit.service import record, snapshot
+from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.parties.models import Organization
+from procurement.parties.validation import check_currency
+from procurement.sourcing.access import quotable_by, visible_rfqs
+from procurement.sourcing.clock import db_now, effective_status
+from procurement.sourcing.inputs import QuoteFields, QuoteLineInput
+from procurement.sourcing.models import (
+    LIVE_QUOTE_STATUSES,
+    Incoterm,
+    Quote,
+    QuoteLine,
+    QuoteRevision,
+    QuoteStatus,
+    Rfq,
+    RfqLine,
+    RfqStatus,
+)
+from procurement.sourcing.pricing import normalise_breaks
+from procurement.sourcing.states import QUOTE_TRANSITIONS
+from procurement.states import transition
+from procurement.unset import UNSET
+from procurement.viewer import Role, Viewer, require_viewer
+
+MAX_PRICE_BREAKS = 20
+
+
+async def require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
+    v = require_viewer(viewer)
+    if Role.SUPPLIER_SALES not in v.roles:
+        raise forbidden("This needs the SUPPLIER_SALES role")
+    is_supplier = (
+        await session.execute(
+            select(Organization.is_supplier).where(Organization.id == v.organization_id)
+        )
+    ).scalar()
+    if not is_supplier:
+        raise forbidden("Your organisation is not registered as a supplier")
+    return v
+
+
+async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: datetime) -> Rfq:
+    """The RFQ, share-locked (a concurrent close or cancel waits for us, and we for it),
+    after checking it takes a quote from this supplier now."""
+    rfq = (
+        await session.execute(
+            select(Rfq)
+            .where(Rfq.id == rfq_id, visible_rfqs(viewer))
+            .with_for_update(read=True, of=Rfq)  # type: ignore[arg-type]
+        )
+    ).scalar_one_or_none()
+    if rfq is None:
+        raise not_found("RFQ", "rfqId")
+    if rfq.buyer_org_id == viewer.organization_id:
+        raise forbidden("You cannot quote on your own RFQ")
+    status = effective_status(rfq, now)
+    if rfq.status == RfqStatus.OPEN.value and status is RfqStatus.CLOSED:
+        raise DomainError.of(ErrorCode.DEADLINE_PASSED, "The quote deadline has passed", "rfqId")
+    if status is not RfqStatus.OPEN:
+        raise DomainError.of(ErrorCode.RFQ_NOT_OPEN, f"The RFQ is {status.value}", "rfqId")
+    eligible = (
+        await session.execute(
+            select(Rfq.id).where(Rfq.id == rfq_id, quotable_by(viewer.organization_id))
+        )
+    ).scalar_one_or_none()
+    if eligible is None:
+        raise DomainError.of(
+            ErrorCode.SUPPLIER_NOT_ELIGIBLE,
+            "Your organisation may no longer quote on this RFQ",
+            "rfqId",
+        )
+    return rfq
+
+
+async def _load_own(session: AsyncSession, viewer: Viewer | None, quote_id: int) -> Quote:
+    v = require_viewer(viewer)
+    quote = (
+        await session.execute(
+            select(Quote)
+            .where(Quote.id == quote_id, Quote.supplier_org_id == v.organization_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if quote is None:
+        raise not_found("Quote")
+    if Role.SUPPLIER_SALES not in v.roles:
+        raise forbidden("This needs the SUPPLIER_SALES role")
+    return quote
+
+
+def _positive(c: Collector, value: Decimal | None, field: str, *, zero_ok: bool = False) -> None:
+    if value is None:
+        return
+    if not value.is_finite() or value < 0 or (value == 0 and not zero_ok):
+        c.add(
+            ErrorCode.NOT_POSITIVE,
+            "Must not be negative" if zero_ok else "Must be greater than zero",
+            field,
+        )
+
+
+def _lines(
+    c: Collector, data: Sequence[QuoteLineInput], rfq_lines: dict[int, RfqLine]
+) -> list[QuoteLine]:
+    out: list[QuoteLine] = []
+    seen: set[int] = set()
+    for i, ln in enumerate(data):
+        f = f"lines[{i}]"
+        if ln.rfq_line_id not in rfq_lines:
+            c.add(ErrorCode.LINE_NOT_IN_RFQ, "This line is not part of the RFQ", f"{f}.rfqLineId")
+        elif ln.rfq_line_id in seen:
+            c.add(ErrorCode.DUPLICATE, "Price each RFQ line once", f"{f}.rfqLineId")
+        seen.add(ln.rfq_line_id)
+        _positive(c, ln.unit_price, f"{f}.unitPrice")
+        _positive(c, ln.quantity, f"{f}.quantity")
+        _positive(c, ln.moq, f"{f}.moq")
+        if ln.moq is not None and ln.moq > ln.quantity:
+            c.add(
+                ErrorCode.INVALID,
+                "The minimum order quantity exceeds the quantity offered",
+                f"{f}.moq",
+            )
+        if len(ln.price_breaks) > MAX_PRICE_BREAKS:
+            c.add(ErrorCode.INVALID, f"At most {MAX_PRICE_BREAKS} price breaks", f"{f}.priceBreaks")
+        mins = [q for q, _ in ln.price_breaks]
+        if len(set(mins)) != len(mins):
+            c.add(
+                ErrorCode.DUPLICATE,
+                "Each price break needs its own minimum quantity",
+                f"{f}.priceBreaks",
+            )
+        for j, (min_q, price) in enumerate(ln.price_breaks):
+            _positive(c, min_q, f"{f}.priceBreaks[{j}].minQuantity")
+            _positive(c, price, f"{f}.priceBreaks[{j}].unitPrice")
+        out.append(
+            QuoteLine(
+                rfq_line_id=ln.rfq_line_id,
+                unit_price=ln.unit_price,
+                quantity=ln.quantity,
+                moq=ln.moq,
+                price_breaks=normalise_breaks(ln.price_breaks),
+                notes=ln.notes,
+            )
+        )
+    return out
+
+
+async def _rfq_lines(session: AsyncSession, rfq_id: int) -> dict[int, RfqLine]:
+    rows = (await session.execute(select(RfqLine).where(RfqLine.rfq_id == rfq_id))).scalars()
+    return {ln.id: ln for ln in rows if ln.id is not None}
+
+
+async def _apply(
+    session: AsyncSession, c: Collector, quote: Quote, f: QuoteFields
+) -> list[QuoteLine] | None:
+    """Set header fields; return the new lines when they are replaced."""
+    if f.currency is not UNSET:
+        if f.currency is None:
+            c.add(ErrorCode.REQUIRED, "A quote needs a currency", "currency")
+        else:
+            quote.currency = check_currency(c, f.currency, "currency")
+    if f.valid_until is not UNSET:
+        quote.valid_until = f.valid_until
+    if f.incoterm is not UNSET:
+        if f.incoterm is not None and f.incoterm not in Incoterm.__members__:
+            c.add(ErrorCode.INVALID, "Use an Incoterms 2020 rule", "incoterm")
+        quote.incoterm = f.incoterm
+    if f.payment_terms is not UNSET:
+        quote.payment_terms = (f.payment_terms or "").strip() or None
+    if f.lead_time_days is not UNSET:
+        if f.lead_time_days is not None and not 0 <= f.lead_time_days <= 3650:
+            c.add(ErrorCode.INVALID, "Lead time must be 0 to 3650 days", "leadTimeDays")
+        quote.lead_time_days = f.lead_time_days
+    if f.shipping_cost is not UNSET:
+        _positive(c, f.shipping_cost, "shippingCost", zero_ok=True)
+        quote.shipping_cost = f.shipping_cost or Decimal(0)
+    if f.notes is not UNSET:
+        quote.notes = f.notes
+    if f.lines is UNSET:
+        return None
+    assert quote.rfq_id is not None
+    return _lines(c, f.lines, await _rfq_lines(session, quote.rfq_id))
+
+
+async def _replace_lines(session: AsyncSession, quote: Quote, lines: list[QuoteLine]) -> None:
+    await session.execute(delete(QuoteLine).where(QuoteLine.quote_id == quote.id))
+    for ln in lines:
+        ln.quote_id = quote.id
+        session.add(ln)
+    await session.flush()
+
+
+async def quote_lines(session: AsyncSession, quote_id: int) -> list[QuoteLine]:
+    return list(
+        (
+            await session.execute(
+                select(QuoteLine).where(QuoteLine.quote_id == quote_id).order_by(QuoteLine.id)
+            )
+        ).scalars()
+    )
+
+
+def quote_snapshot(quote: Quote, lines: Sequence[QuoteLine]) -> dict[str, Any]:
+    data = snapshot(quote) or {}
+    data["lines"] = [snapshot(x) for x in lines]
+    return data
+
+
+async def _check_complete(
+    session: AsyncSession, quote: Quote, lines: list[QuoteLine], now: datetime
+) -> None:
+    """What a submitted quote must have."""
+    c = Collector()
+    if not lines:
+        c.add(ErrorCode.NO_LINES, "Price at least one line", "lines")
+    if quote.valid_until is None:
+        c.add(ErrorCode.REQUIRED, "Say until when the offer is valid", "validUntil")
+    elif quote.valid_until < now.date():
+        c.add(ErrorCode.INVALID, "The offer would already have expired", "validUntil")
+    if quote.lead_time_days is None:
+        c.add(ErrorCode.REQUIRED, "Give a lead time in days", "leadTimeDays")
+    c.raise_if_any()
+
+
+async def _record_submission(
+    session: AsyncSession,
+    viewer: Viewer,
+    quote: Quote,
+    lines: list[QuoteLine],
+    now: datetime,
+    action: str,
+    before: dict[str, Any] | None,
+) -> None:
+    quote.revision += 1
+    quote.submitted_at = now
+    quote.version += 1
+    after = quote_snapshot(quote, lines)
+    session.add(
+        QuoteRevision(quote_id=quote.id, revision=quote.revision, snapshot=after, submitted_at=now)
+    )
+    rfq_buyer = (
+        await session.execute(select(Rfq.buyer_org_id).where(Rfq.id == quote.rfq_id))
+    ).scalar_one()
+    await record(
+        session,
+        viewer,
+        action=action,
+        entity=quote,
+        organization_id=quote.supplier_org_id,
+        before=before,
+        after=after,
+        event_payload={
+            "quote_id": quote.id,
+            "rfq_id": quote.rfq_id,
+            "revision": quote.revision,
+            "buyer_org_id": rfq_buyer,
+        },
+    )
+
+
+async def _insert_quote(session: AsyncSession, quote: Quote) -> None:
+    """Insert guarded by the one-live-quote index: a concurrent twin fails cleanly."""
+    try:
+        async with session.begin_nested():
+            session.add(quote)
+            await session.flush()
+    except IntegrityError:
+        raise DomainError.of(
+            ErrorCode.ALREADY_QUOTED, "You already have a live quote on this RFQ", "rfqId"
+        ) from None
+
+
+async def _has_live_quote(session: AsyncSession, rfq_id: int, org_id: int) -> bool:
+    return bool(
+        (
+            await session.execute(
+                select(func.count()).where(
+                    Quote.rfq_id == rfq_id,
+                    Quote.supplier_org_id == org_id,
+                    Quote.status.in_([s.value for s in LIVE_QUOTE_STATUSES]),  # type: ignore[attr-defined]
+                )
+            )
+        ).scalar_one()
+    )
+
+
+async def create_quote(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    rfq_id: int,
+    fields: QuoteFields,
+    *,
+    submit: bool = False,
+) -> Quote:
+    """A DRAFT quote; with ``submit`` it is submitted in the same transaction (what an
+    ERP sending a complete offer wants)."""
+    v = await require_supplier(session, viewer)
+    now = await db_now(session)
+    rfq = await rfq_open_for(session, v, rfq_id, now)
+    if await _has_live_quote(session, rfq_id, v.organization_id):
+        raise DomainError.of(
+            ErrorCode.ALREADY_QUOTED,
+            "You already have a live quote on this RFQ; revise it",
+            "rfqId",
+        )
+    quote = Quote(
+        rfq_id=rfq.id,
+        supplier_org_id=v.organization_id,
+        created_by_id=v.user_id,
+        currency=rfq.currency,
+        status=QuoteStatus.DRAFT.value,
+    )
+    c = Collector()
+    lines = await _apply(session, c, quote, fields) or []
+    c.raise_if_any()
+    if submit:
+        await _check_complete(session, quote, lines, now)
+        quote.status = QuoteStatus.SUBMITTED.value
+    await _insert_quote(session, quote)
+    await _replace_lines(session, quote, lines)
+    if submit:
+        await _record_submission(session, v, quote, lines, now, "quote.submitted", None)
+    else:
+        await record(
+            session,
+            v,
+            action="quote.created",
+            entity=quote,
+            organization_id=v.organization_id,
+            after=quote_snapshot(quote, lines),
+        )
+    return quote
+
+
+def _check_version(quote: Quote, expected: int | None) -> None:
+    if expected is not None and expected != quote.version:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT,
+            f"The quote was changed meanwhile (current version {quote.version})",
+            "expectedVersion",
+        )
+
+
+async def update_quote(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    quote_id: int,
+    fields: QuoteFields,
+    expected_version: int | None = None,
+) -> Quote:
+    quote = await _load_own(session, viewer, quote_id)
+    transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "update", "quote")
+    _check_version(quote, expected_version)
+    assert quote.rfq_id is not None
+    now = await db_now(session)
+    await rfq_open_for(session, require_viewer(viewer), quote.rfq_id, now)
+    before = quote_snapshot(quote, await quote_lines(session, quote_id))
+    c = Collector()
+    lines = await _apply(session, c, quote, fields)
+    c.raise_if_any()
+    if lines is not None:
+        await _replace_lines(session, quote, lines)
+    quote.version += 1
+    await record(
+        session,
+        viewer,
+        action="quote.updated",
+        entity=quote,
+        organization_id=quote.supplier_org_id,
+        before=before,
+        after=quote_snapshot(quote, await quote_lines(session, quote_id)),
+    )
+    return quote
+
+
+async def submit_quote(
+    session: AsyncSession, viewer: Viewer | None, quote_id: int, expected_version: int | None = None
+) -> Quote:
+    quote = await _load_own(session, viewer, quote_id)
+    new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "submit", "quote")
+    _check_version(quote, expected_version)
+    assert quote.rfq_id is not None
+    now = await db_now(session)
+    v = require_viewer(viewer)
+    await rfq_open_for(session, v, quote.rfq_id, now)
+    lines = await quote_lines(session, quote_id)
+    await _check_complete(session, quote, lines, now)
+    before = snapshot(quote)
+    quote.status = new.value
+    await _record_submission(session, v, quote, lines, now, "quote.submitted", before)
+    return quote
+
+
+async def revise_quote(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    quote_id: int,
+    fields: QuoteFields,
+    expected_version: int | None = None,
+) -> Quote:
+    """A new revision of a SUBMITTED quote; earlier revisions stay readable."""
+    quote = await _load_own(session, viewer, quote_id)
+    transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "revise", "quote")
+    _check_version(quote, expected_version)
+    assert quote.rfq_id is not None
+    now = await db_now(session)
+    v = require_viewer(viewer)
+    await rfq_open_for(session, v, quote.rfq_id, now)
+    before = quote_snapshot(quote, await quote_lines(session, quote_id))
+    c = Collector()
+    lines = await _apply(session, c, quote, fields)
+    c.raise_if_any()
+    if lines is not None:
+        await _replace_lines(session, quote, lines)
+    else:
+        lines = await quote_lines(session, quote_id)
+    await _check_complete(session, quote, lines, now)
+    await _record_submission(session, v, quote, lines, now, "quote.revised", before)
+    return quote
+
+
+async def withdraw_quote(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    quote_id: int,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Quote:
+    """Before the deadline only: after it, the offer binds until the award."""
+    quote = await _load_own(session, viewer, quote_id)
+    new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "withdraw", "quote")
+    _check_version(quote, expected_version)
+    assert quote.rfq_id is not None
+    now = await db_now(session)
+    rfq = (await session.execute(select(Rfq).where(Rfq.id == quote.rfq_id))).scalar_one()
+    status = effective_status(rfq, now)
+    if status is not RfqStatus.OPEN and quote.status == QuoteStatus.SUBMITTED.value:
+        code = (
+            ErrorCode.DEADLINE_PASSED
+            if rfq.status == RfqStatus.OPEN.value
+            else ErrorCode.RFQ_NOT_OPEN
+        )
+        raise DomainError.of(code, "Quotes can be withdrawn only while the RFQ is open", "id")
+    before = snapshot(quote)
+    quote.status = new.value
+    quote.version += 1
+    await record(
+        session,
+        viewer,
+        action="quote.withdrawn",
+        entity=quote,
+        organization_id=quote.supplier_org_id,
+        before=before,
+        event_payload={"quote_id": quote.id, "rfq_id": quote.rfq_id, "reason": reason},
+    )
+    return quote

@@ -1,0 +1,36 @@
+"""``procurement worker``: the long-running background process.
+
+Now: closes RFQs whose deadline passed (DESIGN §3).  Safe to run several at once: the
+sweep skips rows another worker has locked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from procurement.db import Database
+from procurement.sourcing.deadlines import sweep
+
+log = logging.getLogger("procurement.worker")
+
+
+async def run(db: Database, interval: float = 5.0, once: bool = False) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    while not stop.is_set():
+        try:
+            closed = await sweep(db)
+            if closed:
+                log.info("closed %d RFQ(s) past their deadline", closed)
+        except Exception:  # keep the worker alive through a passing database fault
+            log.exception("deadline sweep failed; retrying")
+        if once:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+    log.info("worker stopped")
