@@ -132,7 +132,6 @@ async def _quote(info: Info, act: Act) -> QuotePayload:
     if result is None:
         return QuotePayload(errors=errors)
     assert isinstance(result, QuoteModel) and result.rfq_id is not None
-    info.context.loaders.rfq.clear(result.rfq_id)
     rfq = await info.context.loaders.rfq.load(result.rfq_id)
     return QuotePayload(quote=Quote.from_model(result, rfq, info), errors=[])
 

@@ -33,9 +33,15 @@ def _ctx(info: Info) -> Context:
 
 
 def _money(amount: Decimal | None, currency: str, sealed: bool) -> Money | None:
+    """A price as quoted (unit prices keep their sub-cent precision)."""
     if sealed or amount is None:
         return None
     return Money(amount=amount, currency=currency)
+
+
+def _total(amount: Decimal, currency: str, sealed: bool) -> Money | None:
+    """An amount to pay, rounded to the currency's minor unit."""
+    return None if sealed else Money.of(amount, currency)
 
 
 @strawberry.type
@@ -76,7 +82,7 @@ class QuoteLine(Node):
             moq=m.moq,
             unit_price=_money(m.unit_price, currency, sealed),
             price_breaks=_breaks(m.price_breaks, currency, sealed),
-            line_total=_money(line_total(m), currency, sealed),
+            line_total=_total(line_total(m), currency, sealed),
             notes=m.notes,
             _rfq_line_id=m.rfq_line_id,
             _currency=currency,
@@ -136,7 +142,7 @@ class QuoteRevision:
             payment_terms=s.get("payment_terms"),
             lead_time_days=s.get("lead_time_days"),
             shipping_cost=_money(shipping, cur, sealed),
-            total=_money(quote_total(lines, shipping), cur, sealed),
+            total=_total(quote_total(lines, shipping), cur, sealed),
             lines=[
                 QuoteRevisionLine(
                     rfq_line_id=strawberry.ID(to_global_id("RfqLine", ln.rfq_line_id or 0)),
@@ -216,9 +222,7 @@ class Quote(Node):
             return None
         assert self._model.id is not None
         rows = await _ctx(info).loaders.quote_lines.load(self._model.id)
-        return Money(
-            amount=quote_total(rows, self._model.shipping_cost), currency=self._model.currency
-        )
+        return Money.of(quote_total(rows, self._model.shipping_cost), self._model.currency)
 
     @strawberry.field(description="Every submitted revision, oldest first.")
     async def revisions(self, info: Info) -> list[QuoteRevision]:
