@@ -8,6 +8,7 @@ from fixtures.loader import demo_data, load_demo
 from procurement.db import Database
 from procurement.money.models import FxRate
 from procurement.parties.models import Category, Organization, User, VerificationStatus
+from procurement.sourcing.models import Quote, Rfq
 from tests.helpers import Api
 
 TOKEN_CREATE = """
@@ -20,7 +21,7 @@ mutation($input: TokenCreateInput!) {
 async def _counts(db: Database) -> dict[str, int]:
     out = {}
     async with db.read() as s:
-        for model in (Category, Organization, User, FxRate):
+        for model in (Category, Organization, User, FxRate, Rfq, Quote):
             out[model.__name__] = (
                 await s.execute(select(func.count()).select_from(model))
             ).scalar_one()
@@ -42,6 +43,11 @@ async def test_demo_loads_once(api: Api) -> None:
     assert len(buyers) >= 3 and len(suppliers) >= 10
     assert {o.verification_status for o in suppliers} == set(VerificationStatus)
     assert {"CNY", "EUR", "JPY", "GBP"} <= quotes  # against USD
+    async with api.db.read() as s:
+        rfq_states = set((await s.execute(select(Rfq.status))).scalars())
+        quote_count = (await s.execute(select(func.count()).select_from(Quote))).scalar_one()
+    assert rfq_states == {"DRAFT", "OPEN", "CLOSED", "CANCELLED"}
+    assert quote_count == 6
 
 
 async def test_demo_users_sign_in_with_the_readme_password(api: Api) -> None:
