@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from procurement.db import Database
+from procurement.ordering import queries as ordering
+from procurement.ordering.models import PurchaseOrderLine
 from procurement.parties import categories, organizations, users
 from procurement.parties.models import Category, Organization, User
 from procurement.sourcing import queries as sourcing
@@ -79,4 +81,7 @@ class Loaders:
         )
         self.quote_revisions: DataLoader[int, list[QuoteRevision]] = batched(
             db, sourcing.revisions_by_quote, many=True
+        )
+        self.purchase_order_lines: DataLoader[int, list[PurchaseOrderLine]] = batched(
+            db, ordering.lines_by_order, many=True
         )

@@ -21,8 +21,11 @@ from strawberry.types import ExecutionContext, Info
 
 from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.audit.types import AuditEvent
+from graphql_schema.comparison.mutations import ComparisonMutation
 from graphql_schema.limits import QueryCostLimit
+from graphql_schema.money.schema import MoneyMutation, MoneyQuery
 from graphql_schema.node import Node, resolve_node
+from graphql_schema.ordering.queries import OrderingQuery
 from graphql_schema.parties.mutations import PartiesMutation
 from graphql_schema.parties.queries import PartiesQuery
 from graphql_schema.parties.types import ApiKey, Category, Organization, User
@@ -39,7 +42,7 @@ INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 @strawberry.type
-class Query(PartiesQuery, SourcingQuery, AuditQuery):
+class Query(PartiesQuery, SourcingQuery, OrderingQuery, MoneyQuery, AuditQuery):
     @strawberry.field(
         description="Any object by its global ID; null if it does not exist or you may not see it."
     )
@@ -54,7 +57,7 @@ class Query(PartiesQuery, SourcingQuery, AuditQuery):
 
 
 @strawberry.type
-class Mutation(PartiesMutation, SourcingMutation):
+class Mutation(PartiesMutation, SourcingMutation, ComparisonMutation, MoneyMutation):
     pass
 
 

@@ -3,6 +3,7 @@
 from procurement.audit.models import AuditEntry, OutboxEvent
 from procurement.money.models import FxRate
 from procurement.numbering import DocumentCounter
+from procurement.ordering.models import PurchaseOrder, PurchaseOrderLine
 from procurement.parties.models import (
     ApiKey,
     Category,
@@ -31,6 +32,8 @@ __all__ = [
     "Organization",
     "OrganizationCategory",
     "OutboxEvent",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
     "Quote",
     "QuoteLine",
     "QuoteRevision",

@@ -32,6 +32,7 @@ from procurement.sourcing.models import Visibility as DomainVisibility
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
 
 if TYPE_CHECKING:
+    from graphql_schema.comparison.types import Comparison, ComparisonInput
     from graphql_schema.context import Context
     from graphql_schema.sourcing.quote_types import Quote
 
@@ -42,6 +43,10 @@ Incoterm = strawberry.enum(DomainIncoterm, name="Incoterm", description="Incoter
 RfqSort = strawberry.enum(DomainRfqSort, name="RfqSort")
 
 QuoteRef = Annotated["Quote", strawberry.lazy("graphql_schema.sourcing.quote_types")]
+ComparisonRef = Annotated["Comparison", strawberry.lazy("graphql_schema.comparison.types")]
+ComparisonInputRef = Annotated[
+    "ComparisonInput", strawberry.lazy("graphql_schema.comparison.types")
+]
 
 
 def _ctx(info: Info) -> Context:
@@ -333,6 +338,17 @@ class Rfq(Node):
         assert self._model.id is not None
         rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
         return any(q.status in ("SUBMITTED", "AWARDED") for q in rows)
+
+    @strawberry.field(
+        description="The buying organisation's comparison of the live quotes; refused while "
+        "prices are sealed."
+    )
+    async def comparison(
+        self, info: Info, input: ComparisonInputRef | None = None
+    ) -> ComparisonRef | None:
+        from graphql_schema.comparison.resolvers import resolve_comparison
+
+        return await resolve_comparison(self._model, info, input)
 
     @strawberry.field(
         description="The buyer sees every question; suppliers see answered ones and their own."

@@ -159,6 +159,8 @@ class Quote(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(sa_column=Column(String(12), nullable=False))
     revision: int = Field(default=0)
+    #: set at the award: every offered line taken in full (True) or only some (False)
+    awarded_fully: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
     submitted_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

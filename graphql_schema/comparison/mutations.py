@@ -1,0 +1,75 @@
+"""``rfqAward``: quotes to DRAFT purchase orders in one transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.errors import UserError, in_transaction
+from graphql_schema.ids import decode_id
+from graphql_schema.ordering.types import PurchaseOrder
+from graphql_schema.sourcing.types import Rfq
+from procurement.sourcing.award import AllocationInput, award_rfq
+
+
+@strawberry.input
+class AwardAllocationInput:
+    quote_line_id: strawberry.ID
+    quantity: Decimal
+
+
+@strawberry.input(
+    description="Exactly one of: allocations, quoteId (the whole quote), acceptSuggestedSplit."
+)
+class RfqAwardInput:
+    rfq_id: strawberry.ID
+    allocations: list[AwardAllocationInput] | None = None
+    quote_id: strawberry.ID | None = None
+    accept_suggested_split: bool = False
+    note: str | None = None
+
+
+@strawberry.type
+class RfqAwardPayload:
+    rfq: Rfq | None = None
+    purchase_orders: list[PurchaseOrder]
+    errors: list[UserError]
+
+
+@strawberry.type
+class ComparisonMutation:
+    @strawberry.mutation(
+        description="Award the RFQ: one DRAFT purchase order per supplier; "
+        "awarded quotes AWARDED, the rest REJECTED."
+    )
+    async def rfq_award(self, info: Info, input: RfqAwardInput) -> RfqAwardPayload:
+        result, errors = await in_transaction(
+            info,
+            lambda s, v: award_rfq(
+                s,
+                v,
+                decode_id(input.rfq_id, "Rfq", "rfqId"),
+                allocations=[
+                    AllocationInput(
+                        decode_id(a.quote_line_id, "QuoteLine", f"allocations[{i}].quoteLineId"),
+                        a.quantity,
+                    )
+                    for i, a in enumerate(input.allocations)
+                ]
+                if input.allocations is not None
+                else None,
+                quote_id=decode_id(input.quote_id, "Quote", "quoteId") if input.quote_id else None,
+                accept_suggested_split=input.accept_suggested_split,
+                note=input.note,
+            ),
+        )
+        if result is None:
+            return RfqAwardPayload(purchase_orders=[], errors=errors)
+        rfq, orders = result
+        return RfqAwardPayload(
+            rfq=Rfq.from_model(rfq, info),
+            purchase_orders=[PurchaseOrder.from_model(o) for o in orders],
+            errors=[],
+        )

@@ -1,0 +1,358 @@
+"""GraphQL types of ``rfq.comparison``: ranked offers with their explanation, per-line
+rankings and the suggested split."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.ids import to_global_id
+from graphql_schema.parties.types import Organization
+from graphql_schema.scalars import Money
+from graphql_schema.sourcing.quote_types import Quote
+from graphql_schema.sourcing.types import EvaluationWeights, RfqLine
+from procurement.comparison.model import Weights
+from procurement.comparison.ranking import SIX, LineOffer, RankedOffer
+from procurement.comparison.service import Comparison as ComparisonModel
+from procurement.comparison.split import Split
+from procurement.money.fx import Conversion
+
+
+@strawberry.enum
+class Criterion(Enum):
+    PRICE = "PRICE"
+    LEAD_TIME = "LEAD_TIME"
+    COVERAGE = "COVERAGE"
+    SUPPLIER_SCORE = "SUPPLIER_SCORE"
+
+
+@strawberry.input
+class ComparisonWeightsInput:
+    price: Decimal
+    lead_time: Decimal
+    coverage: Decimal
+    supplier_score: Decimal
+
+
+@strawberry.input
+class ComparisonInput:
+    currency: str | None = strawberry.field(
+        default=None, description="Target currency; the RFQ's by default."
+    )
+    weights: ComparisonWeightsInput | None = strawberry.field(
+        default=None, description="The RFQ's evaluation weights by default."
+    )
+    max_suppliers: int | None = strawberry.field(
+        default=None, description="At most this many suppliers in the suggested split."
+    )
+    include_expired: bool = strawberry.field(
+        default=False, description="Include quotes whose validity has ended."
+    )
+
+    def weights_domain(self) -> Weights | None:
+        w = self.weights
+        return Weights(w.price, w.lead_time, w.coverage, w.supplier_score) if w else None
+
+
+@strawberry.type(description="A table rate used for a conversion.")
+class FxRateUsed:
+    base: str
+    quote: str
+    rate: Decimal
+    as_of: date
+
+
+@strawberry.type
+class CurrencyConversion:
+    from_currency: str
+    to_currency: str
+    rate: Decimal
+    rates_used: list[FxRateUsed]
+
+
+def _conversion(c: Conversion) -> CurrencyConversion:
+    return CurrencyConversion(
+        from_currency=c.base,
+        to_currency=c.quote,
+        rate=c.rate,
+        rates_used=[
+            FxRateUsed(base=r.base, quote=r.quote, rate=r.rate, as_of=r.as_of) for r in c.legs
+        ],
+    )
+
+
+@strawberry.type
+class CriterionScore:
+    criterion: Criterion
+    raw_value: Decimal = strawberry.field(
+        description="PRICE: landed cost for full coverage "
+        "in the target currency; LEAD_TIME: days; "
+        "COVERAGE and SUPPLIER_SCORE: 0..1."
+    )
+    normalized_value: Decimal
+    weight: Decimal
+    contribution: Decimal
+
+
+@strawberry.type
+class LineCoverage:
+    rfq_line_id: strawberry.ID
+    coverage: Decimal
+
+
+@strawberry.type
+class SupplierScore:
+    value: Decimal
+    explanation: str
+
+
+@strawberry.type(description="One live quote, ranked.")
+class RankedOfferType:
+    rank: int
+    score: Decimal
+    landed_cost: Money
+    coverage: Decimal
+    line_coverage: list[LineCoverage]
+    lead_time_days: int
+    meets_need_by: bool | None
+    supplier_score: SupplierScore
+    breakdown: list[CriterionScore]
+    conversion: CurrencyConversion
+    quote: Quote
+    _supplier_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> Organization:
+        m = await info.context.loaders.organization.load(self._supplier_id)
+        return Organization.from_model(m)
+
+
+@strawberry.type
+class LineOfferType:
+    rank: int
+    quote_line_id: strawberry.ID
+    quantity: Decimal = strawberry.field(
+        description="Quantity this offer would supply "
+        "(requested, capped by offered, raised "
+        "to MOQ)."
+    )
+    quantity_offered: Decimal
+    moq: Decimal | None
+    unit_price: Money
+    unit_landed_cost: Money = strawberry.field(
+        description="Unit price plus this line's share of shipping."
+    )
+    coverage: Decimal
+    quote: Quote
+    _supplier_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> Organization:
+        m = await info.context.loaders.organization.load(self._supplier_id)
+        return Organization.from_model(m)
+
+
+@strawberry.type
+class LineComparison:
+    rfq_line: RfqLine
+    _offers: strawberry.Private[list[LineOfferType]]
+
+    @strawberry.field(description="Offers for this line, best unit landed cost first.")
+    def offers(self, first: int | None = None) -> list[LineOfferType]:
+        return self._offers if first is None else self._offers[: max(first, 0)]
+
+    @strawberry.field
+    def offer_count(self) -> int:
+        return len(self._offers)
+
+
+@strawberry.type
+class SplitAllocation:
+    quote_line_id: strawberry.ID
+    rfq_line_id: strawberry.ID
+    quantity: Decimal
+    unit_price: Money
+    cost: Money
+    quote: Quote
+    _supplier_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> Organization:
+        m = await info.context.loaders.organization.load(self._supplier_id)
+        return Organization.from_model(m)
+
+
+@strawberry.type
+class UncoveredLine:
+    rfq_line_id: strawberry.ID
+    quantity: Decimal
+
+
+@strawberry.type
+class SingleSupplierAward:
+    quote: Quote
+    total: Money
+    coverage: Decimal
+
+
+@strawberry.type(
+    description="The allocation minimising total landed cost (most coverage "
+    "first), with MOQs, offered quantities and maxSuppliers honoured."
+)
+class SuggestedSplit:
+    allocations: list[SplitAllocation]
+    total: Money
+    coverage: Decimal
+    supplier_count: int
+    saving: Money | None = strawberry.field(
+        description="Against the best award to a single supplier."
+    )
+    best_single_supplier: SingleSupplierAward | None
+    uncovered_lines: list[UncoveredLine] = strawberry.field(
+        description="Requested quantity no combination of offers can supply."
+    )
+    unquoted_line_ids: list[strawberry.ID] = strawberry.field(
+        description="Lines no quote covers at all."
+    )
+    optimal: bool = strawberry.field(
+        description="False if the solver's time bound cut the search short."
+    )
+
+
+def _gid(kind: str, i: int) -> strawberry.ID:
+    return strawberry.ID(to_global_id(kind, i))
+
+
+@strawberry.type(description="Live quotes of an RFQ compared in one currency.")
+class Comparison:
+    currency: str
+    compared_on: date
+    weights: EvaluationWeights
+    conversions: list[CurrencyConversion]
+    _model: strawberry.Private[ComparisonModel]
+    _quotes: strawberry.Private[dict[int, Quote]]
+
+    @classmethod
+    def build(cls, m: ComparisonModel, info: Info) -> Comparison:
+        quotes = {qid: Quote.from_model(q, m.rfq, info) for qid, q in m.quotes.items()}
+        w = m.weights
+        return cls(
+            currency=m.currency,
+            compared_on=m.on,
+            weights=EvaluationWeights(
+                price=w.price.quantize(SIX),
+                lead_time=w.lead_time.quantize(SIX),
+                coverage=w.coverage.quantize(SIX),
+                supplier_score=w.supplier_score.quantize(SIX),
+            ),
+            conversions=[_conversion(c) for c in m.conversions.values()],
+            _model=m,
+            _quotes=quotes,
+        )
+
+    def _money(self, amount: Decimal) -> Money:
+        return Money.of(amount, self.currency)
+
+    def _unit(self, amount: Decimal) -> Money:
+        return Money(amount=amount.quantize(SIX), currency=self.currency)
+
+    @strawberry.field(description="Ranked best first.")
+    def offers(self) -> list[RankedOfferType]:
+        m = self._model
+        return [self._offer(r) for r in m.ranked]
+
+    def _offer(self, r: RankedOffer) -> RankedOfferType:
+        m = self._model
+        q = m.quotes[r.offer.quote_id]
+        score = m.scores[r.offer.supplier_id]
+        return RankedOfferType(
+            rank=r.rank,
+            score=r.score,
+            landed_cost=self._money(r.landed_cost),
+            coverage=r.coverage,
+            line_coverage=[
+                LineCoverage(rfq_line_id=_gid("RfqLine", lid), coverage=cov.quantize(SIX))
+                for lid, cov in r.line_coverage.items()
+            ],
+            lead_time_days=r.offer.lead_time_days,
+            meets_need_by=r.meets_need_by,
+            supplier_score=SupplierScore(value=score.value, explanation=score.explanation),
+            breakdown=[
+                CriterionScore(
+                    criterion=Criterion(c.name),
+                    raw_value=c.raw,
+                    normalized_value=c.normalised,
+                    weight=c.weight.quantize(SIX),
+                    contribution=c.contribution,
+                )
+                for c in r.criteria
+            ],
+            conversion=_conversion(m.conversions[q.currency]),
+            quote=self._quotes[r.offer.quote_id],
+            _supplier_id=r.offer.supplier_id,
+        )
+
+    @strawberry.field(description="Per RFQ line, the offers ranked by unit landed cost.")
+    def lines(self) -> list[LineComparison]:
+        m = self._model
+        return [
+            LineComparison(
+                rfq_line=RfqLine.from_model(ln, m.rfq.currency),
+                _offers=[self._line_offer(lo) for lo in m.lines.get(ln.id or 0, [])],
+            )
+            for ln in m.rfq_lines
+        ]
+
+    def _line_offer(self, lo: LineOffer) -> LineOfferType:
+        return LineOfferType(
+            rank=lo.rank,
+            quote_line_id=_gid("QuoteLine", lo.line.quote_line_id),
+            quantity=lo.quantity,
+            quantity_offered=lo.line.quantity,
+            moq=lo.line.moq,
+            unit_price=self._unit(lo.unit_price),
+            unit_landed_cost=self._unit(lo.unit_landed_cost),
+            coverage=lo.coverage.quantize(SIX),
+            quote=self._quotes[lo.offer.quote_id],
+            _supplier_id=lo.offer.supplier_id,
+        )
+
+    @strawberry.field
+    def suggested_split(self) -> SuggestedSplit:
+        s: Split = self._model.split()
+        best = s.best_single
+        return SuggestedSplit(
+            allocations=[
+                SplitAllocation(
+                    quote_line_id=_gid("QuoteLine", a.line.quote_line_id),
+                    rfq_line_id=_gid("RfqLine", a.line.rfq_line_id),
+                    quantity=a.quantity,
+                    unit_price=self._unit(a.unit_price),
+                    cost=self._money(a.cost),
+                    quote=self._quotes[a.offer.quote_id],
+                    _supplier_id=a.offer.supplier_id,
+                )
+                for a in s.allocations
+            ],
+            total=self._money(s.total),
+            coverage=s.coverage.quantize(SIX),
+            supplier_count=len(s.suppliers),
+            saving=self._money(s.saving) if s.saving is not None else None,
+            best_single_supplier=SingleSupplierAward(
+                quote=self._quotes[best.offer.quote_id],
+                total=self._money(best.total),
+                coverage=best.coverage.quantize(SIX),
+            )
+            if best
+            else None,
+            uncovered_lines=[
+                UncoveredLine(rfq_line_id=_gid("RfqLine", lid), quantity=q)
+                for lid, q in s.uncovered.items()
+            ],
+            unquoted_line_ids=[_gid("RfqLine", lid) for lid in s.unquoted_lines],
+            optimal=s.optimal,
+        )

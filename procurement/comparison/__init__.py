@@ -1,0 +1,1 @@
+"""Comparison of offers: ranking with explanations, per-line ranking, optimal split."""

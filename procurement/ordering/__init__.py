@@ -1,0 +1,1 @@
+"""Ordering: purchase orders (created by the award now; their lifecycle comes next)."""

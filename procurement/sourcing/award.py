@@ -1,0 +1,302 @@
+"""The award: quotes (whole, some lines, or the suggested split) become DRAFT purchase
+orders, one per supplier, in one transaction.
+
+Allowed from CLOSED, or from OPEN when not sealed (which closes it).  The RFQ row is
+locked first, so of two concurrent awards one wins and the other finds it AWARDED.
+Quantities are checked against the quote (not above offered, not below MOQ) and the RFQ
+(per line, not above requested).  Awarded quotes become AWARDED (``awarded_fully`` says
+whether every offered line was taken in full), every other submitted quote REJECTED.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.audit.service import record, snapshot
+from procurement.comparison.service import ComparisonRequest, compare, load_buyer_rfq
+from procurement.errors import Collector, DomainError, ErrorCode, forbidden
+from procurement.numbering import next_number
+from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.sourcing.clock import db_now, effective_status
+from procurement.sourcing.models import (
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    Rfq,
+    RfqLine,
+    RfqStatus,
+)
+from procurement.sourcing.states import QUOTE_TRANSITIONS, RFQ_TRANSITIONS
+from procurement.states import transition
+from procurement.viewer import Role, Viewer, require_viewer
+
+
+@dataclass(frozen=True)
+class AllocationInput:
+    quote_line_id: int
+    quantity: Decimal
+
+
+def _price_at(line: QuoteLine, quantity: Decimal) -> Decimal:
+    price = line.unit_price
+    for b in line.price_breaks:
+        if Decimal(b["min_quantity"]) <= quantity:
+            price = Decimal(b["unit_price"])
+    return price
+
+
+async def award_rfq(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    rfq_id: int,
+    *,
+    allocations: Sequence[AllocationInput] | None = None,
+    quote_id: int | None = None,
+    accept_suggested_split: bool = False,
+    note: str | None = None,
+) -> tuple[Rfq, list[PurchaseOrder]]:
+    v = require_viewer(viewer)
+    modes = sum([allocations is not None, quote_id is not None, accept_suggested_split])
+    if modes != 1:
+        raise DomainError.of(
+            ErrorCode.INVALID,
+            "Give exactly one of allocations, quoteId or acceptSuggestedSplit",
+            "allocations",
+        )
+    rfq = await load_buyer_rfq(session, v, rfq_id, lock=True)
+    if Role.BUYER not in v.roles:
+        raise forbidden("This needs the BUYER role")
+    now = await db_now(session)
+    status = effective_status(rfq, now)
+    transition(RFQ_TRANSITIONS, status, "award", "RFQ")
+    if status is RfqStatus.OPEN and rfq.sealed:
+        raise DomainError.of(
+            ErrorCode.INVALID_TRANSITION, "A sealed RFQ can be awarded once it has closed", "rfqId"
+        )
+
+    rfq_lines = {
+        ln.id: ln
+        for ln in (await session.execute(select(RfqLine).where(RfqLine.rfq_id == rfq_id))).scalars()
+    }
+    quotes = {
+        q.id: q
+        for q in (
+            await session.execute(
+                select(Quote)
+                .where(Quote.rfq_id == rfq_id, Quote.status == QuoteStatus.SUBMITTED.value)
+                .with_for_update()
+            )
+        ).scalars()
+    }
+    qlines = (
+        {
+            ln.id: ln
+            for ln in (
+                await session.execute(
+                    select(QuoteLine).where(QuoteLine.quote_id.in_(list(quotes)))  # type: ignore[union-attr]
+                )
+            ).scalars()
+        }
+        if quotes
+        else {}
+    )
+
+    if quote_id is not None:
+        if quote_id not in quotes:
+            raise DomainError.of(
+                ErrorCode.NOT_FOUND, "No submitted quote with this id on this RFQ", "quoteId"
+            )
+        wanted = []
+        for ln in qlines.values():
+            if ln.quote_id != quote_id:
+                continue
+            q = min(ln.quantity, rfq_lines[ln.rfq_line_id].quantity)
+            if ln.moq is not None and q < ln.moq:
+                raise DomainError.of(
+                    ErrorCode.ALLOCATION_INVALID,
+                    "The quote's MOQ exceeds the requested quantity on a line;"
+                    " award by allocations instead",
+                    "quoteId",
+                )
+            wanted.append(AllocationInput(ln.id or 0, q))
+    elif accept_suggested_split:
+        comparison = await compare(session, v, rfq, ComparisonRequest())
+        split = comparison.split()
+        wanted = [AllocationInput(a.line.quote_line_id, a.quantity) for a in split.allocations]
+        if not wanted:
+            raise DomainError.of(
+                ErrorCode.ALLOCATION_INVALID, "No offer can be awarded", "acceptSuggestedSplit"
+            )
+    else:
+        wanted = list(allocations or [])
+        if not wanted:
+            raise DomainError.of(
+                ErrorCode.REQUIRED, "Allocate at least one quote line", "allocations"
+            )
+
+    c = Collector()
+    per_line: dict[int, Decimal] = defaultdict(Decimal)
+    seen: set[int] = set()
+    for i, a in enumerate(wanted):
+        f = f"allocations[{i}]"
+        ln = qlines.get(a.quote_line_id)
+        if ln is None:
+            c.add(
+                ErrorCode.NOT_FOUND,
+                "Not a line of a submitted quote on this RFQ",
+                f"{f}.quoteLineId",
+            )
+            continue
+        if a.quote_line_id in seen:
+            c.add(ErrorCode.DUPLICATE, "Allocate each quote line once", f"{f}.quoteLineId")
+        seen.add(a.quote_line_id)
+        quote = quotes[ln.quote_id]
+        if quote.valid_until is not None and quote.valid_until < now.date():
+            c.add(ErrorCode.ALLOCATION_INVALID, "This quote has expired", f"{f}.quoteLineId")
+        if not a.quantity.is_finite() or a.quantity <= 0:
+            c.add(ErrorCode.NOT_POSITIVE, "Must be greater than zero", f"{f}.quantity")
+            continue
+        if a.quantity > ln.quantity:
+            c.add(
+                ErrorCode.ALLOCATION_INVALID,
+                f"Above the quantity offered ({ln.quantity.normalize()})",
+                f"{f}.quantity",
+            )
+        if ln.moq is not None and a.quantity < ln.moq:
+            c.add(
+                ErrorCode.ALLOCATION_INVALID,
+                f"Below the minimum order quantity ({ln.moq.normalize()})",
+                f"{f}.quantity",
+            )
+        per_line[ln.rfq_line_id or 0] += a.quantity
+    for line_id, qty in per_line.items():
+        if qty > rfq_lines[line_id].quantity:
+            c.add(
+                ErrorCode.ALLOCATION_INVALID,
+                f"Line {rfq_lines[line_id].position}: {qty.normalize()} allocated, above the "
+                f"{rfq_lines[line_id].quantity.normalize()} requested",
+                "allocations",
+            )
+    c.raise_if_any()
+
+    by_quote: dict[int, list[AllocationInput]] = defaultdict(list)
+    for a in wanted:
+        by_quote[qlines[a.quote_line_id].quote_id or 0].append(a)
+    orders = []
+    for qid in sorted(by_quote):
+        quote = quotes[qid]
+        po = PurchaseOrder(
+            number=await next_number(session, v.organization_id, "PO"),
+            buyer_org_id=rfq.buyer_org_id,
+            supplier_org_id=quote.supplier_org_id,
+            created_by_id=v.user_id,
+            rfq_id=rfq.id,
+            quote_id=qid,
+            status=PoStatus.DRAFT.value,
+            currency=quote.currency,
+            subtotal=Decimal(0),
+            shipping_cost=quote.shipping_cost,
+            total=Decimal(0),
+            delivery_address=rfq.delivery_address,
+            need_by=rfq.need_by,
+            incoterm=quote.incoterm,
+            payment_terms=quote.payment_terms,
+            note=note,
+        )
+        session.add(po)
+        await session.flush()
+        subtotal = Decimal(0)
+        allocs = sorted(
+            by_quote[qid], key=lambda a: rfq_lines[qlines[a.quote_line_id].rfq_line_id].position
+        )
+        for pos, a in enumerate(allocs, start=1):
+            ql = qlines[a.quote_line_id]
+            rl = rfq_lines[ql.rfq_line_id]
+            price = _price_at(ql, a.quantity)
+            total = price * a.quantity
+            subtotal += total
+            session.add(
+                PurchaseOrderLine(
+                    purchase_order_id=po.id,
+                    position=pos,
+                    rfq_line_id=rl.id,
+                    quote_line_id=ql.id,
+                    description=rl.description,
+                    unit=rl.unit,
+                    quantity=a.quantity,
+                    unit_price=price,
+                    line_total=total,
+                )
+            )
+        po.subtotal = subtotal
+        po.total = subtotal + po.shipping_cost
+        orders.append(po)
+        await record(
+            session, v, action="purchase_order.created", entity=po, organization_id=rfq.buyer_org_id
+        )
+        full = all(
+            any(a.quote_line_id == ln.id and a.quantity == ln.quantity for a in by_quote[qid])
+            for ln in qlines.values()
+            if ln.quote_id == qid
+        )
+        before = snapshot(quote)
+        quote.status = transition(QUOTE_TRANSITIONS, QuoteStatus.SUBMITTED, "award", "quote").value
+        quote.awarded_fully = full
+        quote.version += 1
+        await record(
+            session,
+            v,
+            action="quote.awarded",
+            entity=quote,
+            organization_id=quote.supplier_org_id,
+            before=before,
+            event_payload={
+                "quote_id": qid,
+                "rfq_id": rfq.id,
+                "fully": full,
+                "purchase_order_id": po.id,
+            },
+        )
+    for qid, quote in quotes.items():
+        if qid in by_quote:
+            continue
+        before = snapshot(quote)
+        quote.status = transition(QUOTE_TRANSITIONS, QuoteStatus.SUBMITTED, "reject", "quote").value
+        quote.version += 1
+        await record(
+            session,
+            v,
+            action="quote.rejected",
+            entity=quote,
+            organization_id=quote.supplier_org_id,
+            before=before,
+            event_payload={"quote_id": qid, "rfq_id": rfq.id},
+        )
+    before = snapshot(rfq)
+    rfq.status = RfqStatus.AWARDED.value
+    if status is RfqStatus.OPEN:
+        rfq.closed_at = now
+    rfq.version += 1
+    await record(
+        session,
+        v,
+        action="rfq.awarded",
+        entity=rfq,
+        organization_id=rfq.buyer_org_id,
+        before=before,
+        event_payload={
+            "rfq_id": rfq.id,
+            "note": note,
+            "allocations": [
+                {"quote_line_id": a.quote_line_id, "quantity": str(a.quantity)} for a in wanted
+            ],
+            "purchase_order_ids": [po.id for po in orders],
+        },
+    )
+    return rfq, orders
