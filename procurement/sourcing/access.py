@@ -44,6 +44,17 @@ def _verified(organization_id: int) -> ColumnElement[bool]:
     )
 
 
+def _active(organization_id: int) -> ColumnElement[bool]:
+    """Invitations hold for suppliers in good standing (VERIFIED or PENDING): suspending
+    or rejecting a supplier also ends its invited access."""
+    return exists().where(
+        Organization.id == organization_id,
+        Organization.verification_status.in_(  # type: ignore[union-attr]
+            [VerificationStatus.VERIFIED.value, VerificationStatus.PENDING.value]
+        ),
+    )
+
+
 def invited(organization_id: int) -> ColumnElement[bool]:
     return exists().where(
         RfqInvitation.rfq_id == Rfq.id, RfqInvitation.supplier_org_id == organization_id
@@ -60,7 +71,11 @@ def quotable_by(organization_id: int) -> ColumnElement[bool]:
                 _verified(organization_id),
                 served_categories(organization_id),
             ),
-            and_(Rfq.visibility == Visibility.INVITED.value, invited(organization_id)),
+            and_(
+                Rfq.visibility == Visibility.INVITED.value,
+                invited(organization_id),
+                _active(organization_id),
+            ),
         ),
     )
 
