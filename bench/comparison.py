@@ -47,7 +47,7 @@ from procurement.parties.models import Category, Organization, OrganizationCateg
 from procurement.sourcing.models import Quote, QuoteLine, Rfq, RfqLine  # noqa: E402
 
 QUERY = """
-query Compare($id: ID!) {
+query Compare($id: ID!, $split: Boolean!) {
   rfq(id: $id) {
     comparison {
       currency comparedOn
@@ -61,10 +61,15 @@ query Compare($id: ID!) {
       }
       lines { rfqLine { id position } offerCount
               offers(first: 3) { rank unitLandedCost { amount } quote { id } } }
-      suggestedSplit { total { amount } saving { amount } supplierCount coverage optimal
-                       allocations { quoteLineId quantity cost { amount } } }
+      ...Split @include(if: $split)
     }
   }
+}
+"""
+QUERY += """
+fragment Split on Comparison {
+  suggestedSplit { total { amount } saving { amount } supplierCount coverage optimal
+                   allocations { quoteLineId quantity cost { amount } } }
 }
 """
 
@@ -178,22 +183,29 @@ async def main() -> None:
                          lambda *a: statements.append(a[2]))
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                body = {"query": QUERY, "variables": {"id": to_global_id("Rfq", rfq_id)}}
                 headers = {"authorization": f"Bearer {token}"}
-                times = []
-                for i in range(args.runs + 1):
-                    statements.clear()
-                    t = time.perf_counter()
-                    r = await client.post("/graphql", json=body, headers=headers)
-                    elapsed = time.perf_counter() - t
-                    data = r.json()
-                    assert "errors" not in data, data["errors"]
-                    if i:  # the first run warms caches
-                        times.append(elapsed)
-                comp = data["data"]["rfq"]["comparison"]
-            print(f"end to end (GraphQL via ASGI): median {statistics.median(times) * 1000:.0f} ms"
-                  f" (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}) over {args.runs}"
-                  f" runs; response {len(r.content) / 1024:.0f} KiB")
+                results = {}
+                for with_split in (False, True):
+                    body = {"query": QUERY, "variables": {"id": to_global_id("Rfq", rfq_id),
+                                                          "split": with_split}}
+                    times = []
+                    for i in range(args.runs + 1):
+                        statements.clear()
+                        t = time.perf_counter()
+                        r = await client.post("/graphql", json=body, headers=headers)
+                        elapsed = time.perf_counter() - t
+                        data = r.json()
+                        assert "errors" not in data, data["errors"]
+                        if i:  # the first run warms caches
+                            times.append(elapsed)
+                    results[with_split] = (times, len(r.content), len(statements))
+                    comp = data["data"]["rfq"]["comparison"]
+            for with_split, (times, size, n_statements) in results.items():
+                label = "with suggestedSplit" if with_split else "offers + lines"
+                print(f"end to end, {label}: median {statistics.median(times) * 1000:.0f} ms "
+                      f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}) over "
+                      f"{args.runs} runs; response {size / 1024:.0f} KiB; "
+                      f"{n_statements} SQL statements")
             print(f"SQL statements per request: {len(statements)}")
             print(f"offers {len(comp['offers'])}, split: {comp['suggestedSplit']['supplierCount']}"
                   f" suppliers, total {comp['suggestedSplit']['total']['amount']} EUR, saving "

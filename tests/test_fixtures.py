@@ -46,8 +46,8 @@ async def test_demo_loads_once(api: Api) -> None:
     async with api.db.read() as s:
         rfq_states = set((await s.execute(select(Rfq.status))).scalars())
         quote_count = (await s.execute(select(func.count()).select_from(Quote))).scalar_one()
-    assert rfq_states == {"DRAFT", "OPEN", "CLOSED", "CANCELLED"}
-    assert quote_count == 6
+    assert rfq_states == {"DRAFT", "OPEN", "CLOSED", "CANCELLED", "AWARDED"}
+    assert quote_count == 9
 
 
 async def test_demo_users_sign_in_with_the_readme_password(api: Api) -> None:

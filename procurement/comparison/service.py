@@ -19,6 +19,7 @@ from procurement.comparison.supplier_score import SupplierScore, supplier_scores
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
 from procurement.money.fx import Conversion, load_table
 from procurement.parties.validation import check_currency
+from procurement.sourcing.access import visible_rfqs
 from procurement.sourcing.clock import db_now, effective_status
 from procurement.sourcing.models import Quote, QuoteLine, QuoteStatus, Rfq, RfqLine, RfqStatus
 from procurement.viewer import Viewer, require_viewer
@@ -90,7 +91,12 @@ async def load_buyer_rfq(
     if rfq is None:
         raise not_found("RFQ", "rfqId")
     if rfq.buyer_org_id != v.organization_id:
-        raise forbidden("The comparison is for the buying organisation only")
+        visible = (
+            await session.execute(select(Rfq.id).where(Rfq.id == rfq_id, visible_rfqs(v)))
+        ).scalar_one_or_none()
+        if visible is None:
+            raise not_found("RFQ", "rfqId")
+        raise forbidden("The comparison and the award are for the buying organisation only")
     return rfq
 
 
@@ -145,7 +151,7 @@ async def compare(
                 QuoteLine.price_breaks,
             ).where(QuoteLine.quote_id.in_(list(quotes)))  # type: ignore[union-attr]
         )
-        for qid, lid, rlid, qty, price, moq, breaks in rows.tuples():
+        for qid, lid, rlid, qty, price, moq, breaks in rows.all():
             lines_by_quote[qid].append((lid, rlid, qty, price, moq, breaks))
 
     table = await load_table(session, on)

@@ -49,9 +49,7 @@ async def supplier_scores(
                     Organization.id.in_(ids)
                 )  # type: ignore[union-attr]
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     history = {
         org: (int(submitted), int(withdrawn))
@@ -65,9 +63,7 @@ async def supplier_scores(
                 .where(Quote.supplier_org_id.in_(ids), Quote.revision > 0)  # type: ignore[union-attr]
                 .group_by(Quote.supplier_org_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     }
     out = {}
     for org in ids:

@@ -56,12 +56,13 @@ class FxTable:
                 self._direct[key] = RateUsed(r.base, r.quote, r.rate, r.as_of)
 
     def _one(self, base: str, quote: str) -> tuple[Decimal, RateUsed] | None:
-        if (base, quote) in self._direct:
-            used = self._direct[(base, quote)]
-            return used.rate, used
-        if (quote, base) in self._direct:
-            used = self._direct[(quote, base)]
-            return Decimal(1) / used.rate, used
+        """The newer of the pair's rate and its inverse's."""
+        direct = self._direct.get((base, quote))
+        inverse = self._direct.get((quote, base))
+        if direct is not None and (inverse is None or direct.as_of >= inverse.as_of):
+            return direct.rate, direct
+        if inverse is not None:
+            return Decimal(1) / inverse.rate, inverse
         return None
 
     def conversion(self, base: str, quote: str) -> Conversion:

@@ -165,13 +165,13 @@ async def award_rfq(
         if a.quantity > ln.quantity:
             c.add(
                 ErrorCode.ALLOCATION_INVALID,
-                f"Above the quantity offered ({ln.quantity.normalize()})",
+                f"Above the quantity offered ({ln.quantity.normalize():f})",
                 f"{f}.quantity",
             )
         if ln.moq is not None and a.quantity < ln.moq:
             c.add(
                 ErrorCode.ALLOCATION_INVALID,
-                f"Below the minimum order quantity ({ln.moq.normalize()})",
+                f"Below the minimum order quantity ({ln.moq.normalize():f})",
                 f"{f}.quantity",
             )
         per_line[ln.rfq_line_id or 0] += a.quantity
@@ -179,8 +179,8 @@ async def award_rfq(
         if qty > rfq_lines[line_id].quantity:
             c.add(
                 ErrorCode.ALLOCATION_INVALID,
-                f"Line {rfq_lines[line_id].position}: {qty.normalize()} allocated, above the "
-                f"{rfq_lines[line_id].quantity.normalize()} requested",
+                f"Line {rfq_lines[line_id].position}: {qty.normalize():f} allocated, above the "
+                f"{rfq_lines[line_id].quantity.normalize():f} requested",
                 "allocations",
             )
     c.raise_if_any()
