@@ -171,6 +171,9 @@ class Quote(Node):
     version: int
     created_at: datetime
     prices_sealed: bool
+    awarded_fully: bool | None = strawberry.field(
+        description="After the award: every offered line taken in full (true) or some (false)."
+    )
     _model: strawberry.Private[QuoteModel]
     _rfq: strawberry.Private[RfqModel]
 
@@ -193,6 +196,7 @@ class Quote(Node):
             version=m.version,
             created_at=m.created_at,
             prices_sealed=sealed,
+            awarded_fully=m.awarded_fully,
             _model=m,
             _rfq=rfq,
         )
