@@ -22,15 +22,19 @@ async def run(db: Database, interval: float = 5.0, once: bool = False) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    while not stop.is_set():
-        try:
-            closed = await sweep(db)
-            if closed:
-                log.info("closed %d RFQ(s) past their deadline", closed)
-        except Exception:  # keep the worker alive through a passing database fault
-            log.exception("deadline sweep failed; retrying")
-        if once:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+    try:
+        while not stop.is_set():
+            try:
+                closed = await sweep(db)
+                if closed:
+                    log.info("closed %d RFQ(s) past their deadline", closed)
+            except Exception:  # keep the worker alive through a passing database fault
+                log.exception("deadline sweep failed; retrying")
+            if once:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
     log.info("worker stopped")

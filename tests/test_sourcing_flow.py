@@ -243,3 +243,29 @@ async def test_publish_refusals(api: Api) -> None:
     ok = await m.rfq()
     again = await api.mutate(RFQ_PUBLISH, {"id": ok["id"]}, m.buyer_token)
     assert again["errors"][0]["code"] == "INVALID_TRANSITION"
+
+
+async def test_absurd_amounts_are_refused_not_crashed(api: Api) -> None:
+    """Numbers beyond the columns' precision are the client's error, never a 500."""
+    m = await Market(api).setup()
+    rfq = await m.rfq()
+    data = quote_input(rfq)
+    data["lines"][0]["unitPrice"] = "1e30"
+    data["shippingCost"] = "99999999999999999"
+    p = await api.mutate(QUOTE_SUBMIT, data, m.supplier.users["sales"].token)
+    assert {(e["field"], e["code"]) for e in p["errors"]} == {
+        ("lines[0].unitPrice", "INVALID"),
+        ("shippingCost", "INVALID"),
+    }
+    big = await api.mutate(
+        RFQ_CREATE,
+        rfq_input(m.category_gid, lines=[{"description": "x", "quantity": "1e13", "unit": "EA"}]),
+        m.buyer_token,
+    )
+    assert big["errors"] == [
+        {
+            "field": "lines[0].quantity",
+            "code": "INVALID",
+            "message": "Must be below 1,000,000,000,000",
+        }
+    ]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.amounts import check_positive
 from procurement.audit.service import record
 from procurement.errors import Collector, DomainError, ErrorCode
 from procurement.money.currency import is_currency
@@ -122,8 +123,7 @@ async def set_rate(
             c.add(ErrorCode.INVALID_CURRENCY, f"'{code}' is not an ISO 4217 currency code", field)
     if base == quote:
         c.add(ErrorCode.INVALID, "A rate needs two different currencies", "quote")
-    if not rate.is_finite() or rate <= 0:
-        c.add(ErrorCode.NOT_POSITIVE, "A rate must be greater than zero", "rate")
+    check_positive(c, rate, "rate")
     c.raise_if_any()
     row = (
         await session.execute(

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.amounts import LIMIT
 from procurement.audit.service import record, snapshot
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
 from procurement.pagination import Page, paginate
@@ -52,7 +53,7 @@ def _check_limit(c: Collector, limit: Decimal | None) -> Decimal | None:
     if limit is None:
         return None
     try:
-        if limit < 0 or not limit.is_finite():
+        if limit < 0 or not limit.is_finite() or limit >= LIMIT:
             raise InvalidOperation
     except InvalidOperation:
         c.add(

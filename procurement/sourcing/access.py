@@ -61,10 +61,11 @@ def invited(organization_id: int) -> ColumnElement[bool]:
     )
 
 
-def quotable_by(organization_id: int) -> ColumnElement[bool]:
-    """SQL: the RFQ is OPEN and this supplier may quote on it now."""
+def quotable_by(organization_id: int, *, ignore_deadline: bool = False) -> ColumnElement[bool]:
+    """SQL: the RFQ is OPEN and this supplier may quote on it now (``ignore_deadline``:
+    would have been, but for the deadline, so a late quote is told DEADLINE_PASSED)."""
     return and_(
-        status_is(RfqStatus.OPEN),
+        Rfq.status == RfqStatus.OPEN.value if ignore_deadline else status_is(RfqStatus.OPEN),
         or_(
             and_(
                 Rfq.visibility == Visibility.PUBLIC.value,

@@ -14,15 +14,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
 from procurement.parties.models import Organization
 from procurement.parties.validation import check_currency
-from procurement.sourcing.access import quotable_by, visible_rfqs
+from procurement.sourcing.access import has_quoted, quotable_by
 from procurement.sourcing.clock import db_now, effective_status
 from procurement.sourcing.inputs import QuoteFields, QuoteLineInput
 from procurement.sourcing.models import (
@@ -43,6 +44,12 @@ from procurement.unset import UNSET
 from procurement.viewer import Role, Viewer, require_viewer
 
 MAX_PRICE_BREAKS = 20
+#: the columns' scales: a response shows what is stored, not what was typed
+PRICE, QUANTITY = Decimal("0.000001"), Decimal("0.0001")
+
+
+def _scale(value: Decimal, exp: Decimal) -> Decimal:
+    return value.quantize(exp) if value.is_finite() and abs(value) < LIMIT else value
 
 
 async def require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
@@ -65,7 +72,14 @@ async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: 
     rfq = (
         await session.execute(
             select(Rfq)
-            .where(Rfq.id == rfq_id, visible_rfqs(viewer))
+            .where(
+                Rfq.id == rfq_id,
+                or_(
+                    Rfq.buyer_org_id == viewer.organization_id,
+                    has_quoted(viewer.organization_id),
+                    quotable_by(viewer.organization_id, ignore_deadline=True),
+                ),
+            )
             .with_for_update(read=True, of=Rfq)  # type: ignore[arg-type]
         )
     ).scalar_one_or_none()
@@ -108,17 +122,6 @@ async def _load_own(session: AsyncSession, viewer: Viewer | None, quote_id: int)
     return quote
 
 
-def _positive(c: Collector, value: Decimal | None, field: str, *, zero_ok: bool = False) -> None:
-    if value is None:
-        return
-    if not value.is_finite() or value < 0 or (value == 0 and not zero_ok):
-        c.add(
-            ErrorCode.NOT_POSITIVE,
-            "Must not be negative" if zero_ok else "Must be greater than zero",
-            field,
-        )
-
-
 def _lines(
     c: Collector, data: Sequence[QuoteLineInput], rfq_lines: dict[int, RfqLine]
 ) -> list[QuoteLine]:
@@ -131,9 +134,9 @@ def _lines(
         elif ln.rfq_line_id in seen:
             c.add(ErrorCode.DUPLICATE, "Price each RFQ line once", f"{f}.rfqLineId")
         seen.add(ln.rfq_line_id)
-        _positive(c, ln.unit_price, f"{f}.unitPrice")
-        _positive(c, ln.quantity, f"{f}.quantity")
-        _positive(c, ln.moq, f"{f}.moq")
+        check_positive(c, ln.unit_price, f"{f}.unitPrice")
+        check_positive(c, ln.quantity, f"{f}.quantity")
+        check_positive(c, ln.moq, f"{f}.moq")
         if ln.moq is not None and ln.moq > ln.quantity:
             c.add(
                 ErrorCode.INVALID,
@@ -150,14 +153,14 @@ def _lines(
                 f"{f}.priceBreaks",
             )
         for j, (min_q, price) in enumerate(ln.price_breaks):
-            _positive(c, min_q, f"{f}.priceBreaks[{j}].minQuantity")
-            _positive(c, price, f"{f}.priceBreaks[{j}].unitPrice")
+            check_positive(c, min_q, f"{f}.priceBreaks[{j}].minQuantity")
+            check_positive(c, price, f"{f}.priceBreaks[{j}].unitPrice")
         out.append(
             QuoteLine(
                 rfq_line_id=ln.rfq_line_id,
-                unit_price=ln.unit_price,
-                quantity=ln.quantity,
-                moq=ln.moq,
+                unit_price=_scale(ln.unit_price, PRICE),
+                quantity=_scale(ln.quantity, QUANTITY),
+                moq=_scale(ln.moq, QUANTITY) if ln.moq is not None else None,
                 price_breaks=normalise_breaks(ln.price_breaks),
                 notes=ln.notes,
             )
@@ -192,8 +195,8 @@ async def _apply(
             c.add(ErrorCode.INVALID, "Lead time must be 0 to 3650 days", "leadTimeDays")
         quote.lead_time_days = f.lead_time_days
     if f.shipping_cost is not UNSET:
-        _positive(c, f.shipping_cost, "shippingCost", zero_ok=True)
-        quote.shipping_cost = f.shipping_cost or Decimal(0)
+        check_positive(c, f.shipping_cost, "shippingCost", zero_ok=True)
+        quote.shipping_cost = _scale(f.shipping_cost or Decimal(0), PRICE)
     if f.notes is not UNSET:
         quote.notes = f.notes
     if f.lines is UNSET:

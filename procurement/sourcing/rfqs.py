@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
 from procurement.numbering import next_number
@@ -86,11 +87,6 @@ async def load_for_buyer(session: AsyncSession, viewer: Viewer | None, rfq_id: i
 # --- validation ---------------------------------------------------------------------
 
 
-def _positive(c: Collector, value: Decimal | None, field: str) -> None:
-    if value is not None and not (value.is_finite() and value > 0):
-        c.add(ErrorCode.NOT_POSITIVE, "Must be greater than zero", field)
-
-
 def _weights(c: Collector, w: Weights) -> dict[str, str]:
     """Non-negative, not all zero, normalised to sum to 1."""
     values = {
@@ -100,11 +96,11 @@ def _weights(c: Collector, w: Weights) -> dict[str, str]:
         "supplierScore": w.supplier_score,
     }
     if any(not x.is_finite() or x < 0 for x in values.values()):
-        c.add(ErrorCode.INVALID, "Weights must not be negative", "weights")
+        c.add(ErrorCode.INVALID, "Weights must not be negative", "evaluationWeights")
         return {}
     total = sum(values.values(), Decimal(0))
     if total == 0:
-        c.add(ErrorCode.INVALID, "At least one weight must be above zero", "weights")
+        c.add(ErrorCode.INVALID, "At least one weight must be above zero", "evaluationWeights")
         return {}
     return {k: str((x / total).quantize(Decimal("0.000001"))) for k, x in values.items()}
 
@@ -146,7 +142,7 @@ def _apply_line(
     if data.description is not UNSET:
         line.description = check_name(c, data.description, f"{field}.description", 1000)  # type: ignore[arg-type]
     if data.quantity is not UNSET:
-        _positive(c, data.quantity, f"{field}.quantity")  # type: ignore[arg-type]
+        check_positive(c, data.quantity, f"{field}.quantity")  # type: ignore[arg-type]
         line.quantity = data.quantity  # type: ignore[assignment]
     if data.unit is not UNSET:
         unit = data.unit.strip().upper()  # type: ignore[union-attr]
@@ -158,7 +154,7 @@ def _apply_line(
     if data.category_id is not UNSET:
         line.category_id = data.category_id  # type: ignore[assignment]
     if data.target_unit_price is not UNSET:
-        _positive(c, data.target_unit_price, f"{field}.targetUnitPrice")  # type: ignore[arg-type]
+        check_positive(c, data.target_unit_price, f"{field}.targetUnitPrice")  # type: ignore[arg-type]
         line.target_unit_price = data.target_unit_price  # type: ignore[assignment]
     if data.specifications is not UNSET:
         line.specifications = _specs(c, data.specifications, f"{field}.specifications")  # type: ignore[arg-type]
