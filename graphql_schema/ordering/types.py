@@ -100,19 +100,7 @@ class PurchaseOrder(Node):
 
     @strawberry.field
     def delivery_address(self) -> Address | None:
-        a = self._model.delivery_address
-        if not a:
-            return None
-        return Address(
-            line1=a["line1"],
-            line2=a.get("line2"),
-            city=a["city"],
-            postal_code=a["postalCode"],
-            region=a.get("region"),
-            country=a["country"],
-            contact_name=a.get("contactName"),
-            contact_phone=a.get("contactPhone"),
-        )
+        return Address.from_json(self._model.delivery_address)
 
     @strawberry.field
     async def buyer(self, info: Info) -> Organization:

@@ -13,6 +13,8 @@ from graphql_schema.ids import decode_id
 from graphql_schema.parties.types import ApiKey, Organization, Role, User
 from procurement.errors import DomainError
 from procurement.parties import api_keys, auth, organizations, users
+from procurement.parties.credentials import IssuedTokens
+from procurement.parties.models import User as UserModel
 from procurement.unset import UNSET as DOMAIN_UNSET
 
 
@@ -151,6 +153,17 @@ class ApiKeyPayload:
     errors: list[UserError]
 
 
+def _tokens(user: UserModel, tokens: IssuedTokens) -> TokenPayload:
+    return TokenPayload(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        access_token_expires_at=tokens.access_expires_at,
+        refresh_token_expires_at=tokens.refresh_expires_at,
+        user=User.from_model(user),
+        errors=[],
+    )
+
+
 def _org_payload(result: object, errors: list[UserError]) -> OrganizationPayload:
     return OrganizationPayload(
         organization=Organization.from_model(result) if result else None,  # type: ignore[arg-type]
@@ -178,14 +191,7 @@ class PartiesMutation:
             )
         except DomainError as exc:
             return TokenPayload(errors=user_errors(exc))
-        return TokenPayload(
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            access_token_expires_at=tokens.access_expires_at,
-            refresh_token_expires_at=tokens.refresh_expires_at,
-            user=User.from_model(user),
-            errors=[],
-        )
+        return _tokens(user, tokens)
 
     @strawberry.mutation(description="Exchange a refresh token for new tokens.")
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:
@@ -195,14 +201,7 @@ class PartiesMutation:
             )
         except DomainError as exc:
             return TokenPayload(errors=user_errors(exc))
-        return TokenPayload(
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            access_token_expires_at=tokens.access_expires_at,
-            refresh_token_expires_at=tokens.refresh_expires_at,
-            user=User.from_model(user),
-            errors=[],
-        )
+        return _tokens(user, tokens)
 
     @strawberry.mutation(
         description="Self-service sign-up: an organisation and its first "

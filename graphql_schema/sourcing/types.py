@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -63,6 +63,22 @@ class Address:
     country: str
     contact_name: str | None
     contact_phone: str | None
+
+    @classmethod
+    def from_json(cls, a: dict[str, Any] | None) -> Address | None:
+        """From the stored JSON form (camelCase keys)."""
+        if not a:
+            return None
+        return cls(
+            line1=a["line1"],
+            line2=a.get("line2"),
+            city=a["city"],
+            postal_code=a["postalCode"],
+            region=a.get("region"),
+            country=a["country"],
+            contact_name=a.get("contactName"),
+            contact_phone=a.get("contactPhone"),
+        )
 
 
 @strawberry.type(description="How offers are scored; the weights sum to 1.")
@@ -212,19 +228,7 @@ class Rfq(Node):
 
     @strawberry.field
     def delivery_address(self) -> Address | None:
-        a = self._model.delivery_address
-        if not a:
-            return None
-        return Address(
-            line1=a["line1"],
-            line2=a.get("line2"),
-            city=a["city"],
-            postal_code=a["postalCode"],
-            region=a.get("region"),
-            country=a["country"],
-            contact_name=a.get("contactName"),
-            contact_phone=a.get("contactPhone"),
-        )
+        return Address.from_json(self._model.delivery_address)
 
     @strawberry.field
     def evaluation_weights(self) -> EvaluationWeights:
