@@ -3,6 +3,7 @@ rankings and the suggested split."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -322,8 +323,9 @@ class Comparison:
         )
 
     @strawberry.field
-    def suggested_split(self) -> SuggestedSplit:
-        s: Split = self._model.split()
+    async def suggested_split(self) -> SuggestedSplit:
+        # the solver is CPU-bound (up to its time bound): keep the event loop serving
+        s: Split = await asyncio.to_thread(self._model.split)
         best = s.best_single
         return SuggestedSplit(
             allocations=[
