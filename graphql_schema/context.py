@@ -7,11 +7,13 @@ one, because strawberry resolves sibling fields concurrently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from graphql_schema.dataloaders import Loaders
 from procurement.config import Settings
 from procurement.db import Database
+from procurement.money.fx import FxTable, load_table
 from procurement.viewer import Viewer
 
 
@@ -26,3 +28,10 @@ class Context:
     @cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.db)
+
+    async def fx_table(self) -> FxTable:
+        """Today's FX table, loaded once per request."""
+        if "fx" not in self.extra:
+            async with self.db.read() as s:
+                self.extra["fx"] = await load_table(s, date.today())
+        return self.extra["fx"]  # type: ignore[return-value]

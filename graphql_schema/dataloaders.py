@@ -7,12 +7,15 @@ one.  The batch functions live in the services: the rules of what a row is stay 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from procurement.catalog.models import Listing
 from procurement.db import Database
+from procurement.ordering import models as om
 from procurement.ordering import queries as ordering
 from procurement.ordering.models import PurchaseOrderLine
 from procurement.parties import categories, organizations, users
@@ -85,3 +88,22 @@ class Loaders:
         self.purchase_order_lines: DataLoader[int, list[PurchaseOrderLine]] = batched(
             db, ordering.lines_by_order, many=True
         )
+        self.po_children: dict[str, DataLoader[int, list[Any]]] = {
+            name: batched(db, partial(ordering.children_by_order, model=model), many=True)
+            for name, model in (
+                ("approvals", om.Approval),
+                ("revisions", om.PoRevision),
+                ("shipments", om.Shipment),
+                ("receipts", om.GoodsReceipt),
+                ("invoices", om.Invoice),
+                ("returns", om.ReturnRequest),
+            )
+        }
+        self.listing: DataLoader[int, Listing | None] = batched(db, catalog_listings_by_id)
+
+
+async def catalog_listings_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Listing]:
+    from sqlalchemy import select
+
+    rows = (await session.execute(select(Listing).where(Listing.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    return {x.id: x for x in rows if x.id is not None}

@@ -15,13 +15,18 @@ Status codes:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast, parse
+from graphql.language import OperationType as OperationKind
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -33,7 +38,8 @@ from graphql_schema.context import Context
 from procurement.audit.service import request_id_var
 from procurement.config import Settings
 from procurement.db import Database
-from procurement.errors import DomainError
+from procurement.errors import DomainError, ErrorCode
+from procurement.idempotency import Replay, claim, request_hash
 from procurement.parties.auth import authenticate
 
 log = logging.getLogger("procurement.http")
@@ -209,6 +215,15 @@ async def _handle(request: Request, settings: Settings, db: Database, request_id
                     "UNAUTHENTICATED",
                     {"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
+        key = request.headers.get("idempotency-key")
+        if (
+            key is not None
+            and request.method == "POST"
+            and _is_mutation(params["query"], params["operationName"])
+        ):
+            return await _idempotent(
+                request, db, settings, viewer, params, key.strip(), media, request_id
+            )
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -245,6 +260,11 @@ async def _handle(request: Request, settings: Settings, db: Database, request_id
             status = 200
         return _respond(_error_body(exc.message, exc.code), status, media, request_id, exc.headers)
 
+    body, status = result_body(result, media)
+    return _respond(body, status, media, request_id)
+
+
+def result_body(result: Any, media: str) -> tuple[dict[str, Any], int]:
     body: dict[str, Any] = {}
     errors = [format_error(e) for e in result.errors or []]
     request_error = (
@@ -257,4 +277,101 @@ async def _handle(request: Request, settings: Settings, db: Database, request_id
     if result.extensions:
         body["extensions"] = result.extensions
     status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
+    return body, status
+
+
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    try:
+        op = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False
+    return op is not None and op.operation is OperationKind.MUTATION
+
+
+class _NotStored(Exception):
+    def __init__(self, body: dict[str, Any], status: int) -> None:
+        super().__init__("not stored")
+        self.body = body
+        self.status = status
+
+
+_IDEMPOTENCY_STATUS = {
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS: 409,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
+}
+
+
+async def _idempotent(
+    request: Request,
+    db: Database,
+    settings: Settings,
+    viewer: Any,
+    params: dict[str, Any],
+    key: str,
+    media: str,
+    request_id: str,
+) -> Response:
+    """Run a mutation with its Idempotency-Key claim in one transaction (see
+    procurement/idempotency.py): resolvers and loaders share that transaction's session,
+    one at a time, so the stored response is exactly what the client gets."""
+    org = viewer.organization_id if viewer is not None else 0
+    digest = request_hash(params["query"], params["variables"], params["operationName"])
+    try:
+        async with (
+            db.sessions() as session,
+            session.begin(),
+            claim(session, org, key, digest) as record,
+        ):
+            context = Context(
+                db=SharedSession(session),
+                settings=settings,
+                viewer=viewer,
+                request_id=request_id,
+            )
+            result = await request.app.state.schema.execute(
+                params["query"],
+                variable_values=params["variables"],
+                context_value=context,
+                operation_name=params["operationName"],
+                allowed_operation_types={OperationType.MUTATION},
+            )
+            body, status = result_body(result, media)
+            if "errors" in body:
+                raise _NotStored(body, status)  # nothing of it is kept; a retry reruns
+            record.response = {"body": body, "status": status}
+    except Replay as replay:
+        return _respond(
+            replay.response["body"],
+            replay.response["status"],
+            media,
+            request_id,
+            {"Idempotency-Replayed": "true"},
+        )
+    except _NotStored as failed:
+        return _respond(failed.body, failed.status, media, request_id)
+    except DomainError as exc:
+        code = exc.errors[0].code
+        return _respond(
+            _error_body(str(exc), code.value), _IDEMPOTENCY_STATUS.get(code, 400), media, request_id
+        )
     return _respond(body, status, media, request_id)
+
+
+class SharedSession:
+    """Stands in for ``Database`` during an idempotent mutation: every unit of work runs
+    on the request's one session (savepoints for writes), serialised by a lock because
+    strawberry resolves sibling fields concurrently."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock, self._session.begin_nested():
+            yield self._session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._lock:
+            yield self._session

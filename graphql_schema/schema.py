@@ -21,10 +21,12 @@ from strawberry.types import ExecutionContext, Info
 
 from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.audit.types import AuditEvent
+from graphql_schema.catalog.schema import CatalogMutation, CatalogQuery
 from graphql_schema.comparison.mutations import ComparisonMutation
 from graphql_schema.limits import QueryCostLimit
 from graphql_schema.money.schema import MoneyMutation, MoneyQuery
 from graphql_schema.node import Node, resolve_node
+from graphql_schema.ordering.mutations import OrderingMutation
 from graphql_schema.ordering.queries import OrderingQuery
 from graphql_schema.parties.mutations import PartiesMutation
 from graphql_schema.parties.queries import PartiesQuery
@@ -42,7 +44,7 @@ INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 @strawberry.type
-class Query(PartiesQuery, SourcingQuery, OrderingQuery, MoneyQuery, AuditQuery):
+class Query(PartiesQuery, SourcingQuery, OrderingQuery, CatalogQuery, MoneyQuery, AuditQuery):
     @strawberry.field(
         description="Any object by its global ID; null if it does not exist or you may not see it."
     )
@@ -57,7 +59,14 @@ class Query(PartiesQuery, SourcingQuery, OrderingQuery, MoneyQuery, AuditQuery):
 
 
 @strawberry.type
-class Mutation(PartiesMutation, SourcingMutation, ComparisonMutation, MoneyMutation):
+class Mutation(
+    PartiesMutation,
+    SourcingMutation,
+    ComparisonMutation,
+    OrderingMutation,
+    CatalogMutation,
+    MoneyMutation,
+):
     pass
 
 

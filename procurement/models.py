@@ -1,9 +1,21 @@
 """Imports every table so ``SQLModel.metadata`` is complete (alembic, tests)."""
 
 from procurement.audit.models import AuditEntry, OutboxEvent
+from procurement.catalog.models import Listing
+from procurement.idempotency_models import IdempotencyRecord
 from procurement.money.models import FxRate
 from procurement.numbering import DocumentCounter
-from procurement.ordering.models import PurchaseOrder, PurchaseOrderLine
+from procurement.ordering.models import (
+    Approval,
+    ApprovalPolicy,
+    GoodsReceipt,
+    Invoice,
+    PoRevision,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReturnRequest,
+    Shipment,
+)
 from procurement.parties.models import (
     ApiKey,
     Category,
@@ -24,22 +36,31 @@ from procurement.sourcing.models import (
 
 __all__ = [
     "ApiKey",
+    "Approval",
+    "ApprovalPolicy",
     "AuditEntry",
     "Category",
     "DocumentCounter",
     "FxRate",
+    "GoodsReceipt",
+    "IdempotencyRecord",
+    "Invoice",
+    "Listing",
     "LoginFailure",
     "Organization",
     "OrganizationCategory",
     "OutboxEvent",
+    "PoRevision",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Quote",
     "QuoteLine",
     "QuoteRevision",
+    "ReturnRequest",
     "Rfq",
     "RfqInvitation",
     "RfqLine",
     "RfqQuestion",
+    "Shipment",
     "User",
 ]

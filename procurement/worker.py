@@ -12,6 +12,7 @@ import logging
 import signal
 
 from procurement.db import Database
+from procurement.idempotency import prune
 from procurement.sourcing.deadlines import sweep
 
 log = logging.getLogger("procurement.worker")
@@ -28,6 +29,9 @@ async def run(db: Database, interval: float = 5.0, once: bool = False) -> None:
                 closed = await sweep(db)
                 if closed:
                     log.info("closed %d RFQ(s) past their deadline", closed)
+                pruned = await prune(db)
+                if pruned:
+                    log.info("pruned %d idempotency record(s)", pruned)
             except Exception:  # keep the worker alive through a passing database fault
                 log.exception("deadline sweep failed; retrying")
             if once:

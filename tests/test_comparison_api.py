@@ -136,7 +136,7 @@ mutation Award($input: RfqAwardInput!) {{
 
 PURCHASE_ORDERS = """
 query Orders($rfqId: ID) {
-  purchaseOrders(rfqId: $rfqId) {
+  purchaseOrders(filter: {rfqId: $rfqId}) {
     totalCount
     nodes { number status supplier { name } total { amount currency } }
   }

@@ -4,24 +4,244 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graphql_schema.ids import to_global_id
 from graphql_schema.node import Node
-from graphql_schema.parties.types import Organization
+from graphql_schema.parties.types import Organization, User
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.types import Address, Incoterm, Rfq
+from procurement.ordering.models import GoodsReceipt as GoodsReceiptModel
+from procurement.ordering.models import Invoice as InvoiceModel
+from procurement.ordering.models import InvoiceStatus as DomainInvoiceStatus
 from procurement.ordering.models import PoStatus as DomainPoStatus
 from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
 from procurement.ordering.models import PurchaseOrderLine as PurchaseOrderLineModel
+from procurement.ordering.models import ReturnRequest as ReturnRequestModel
+from procurement.ordering.models import ReturnStatus as DomainReturnStatus
+from procurement.ordering.models import Shipment as ShipmentModel
+from procurement.ordering.orders import available_actions
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
 
 PurchaseOrderStatus = strawberry.enum(DomainPoStatus, name="PurchaseOrderStatus")
+InvoiceStatus = strawberry.enum(DomainInvoiceStatus, name="InvoiceStatus")
+ReturnStatus = strawberry.enum(DomainReturnStatus, name="ReturnStatus")
+
+
+@strawberry.enum
+class OrderSource(Enum):
+    RFQ = "RFQ"
+    CATALOG = "CATALOG"
+
+
+@strawberry.enum(description="What a viewer may do with an order now.")
+class PurchaseOrderAction(Enum):
+    SUBMIT = "SUBMIT"
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    SEND = "SEND"
+    ACKNOWLEDGE = "ACKNOWLEDGE"
+    DECLINE = "DECLINE"
+    CHANGE = "CHANGE"
+    CANCEL = "CANCEL"
+    SHIP = "SHIP"
+    RECEIVE = "RECEIVE"
+    INVOICE = "INVOICE"
+    RESOLVE_INVOICE = "RESOLVE_INVOICE"
+    REQUEST_RETURN = "REQUEST_RETURN"
+    DECIDE_RETURN = "DECIDE_RETURN"
+
+
+def _line_gid(line_id: int) -> strawberry.ID:
+    return strawberry.ID(to_global_id("PurchaseOrderLine", line_id))
+
+
+@strawberry.type
+class ApprovalRecord:
+    round: int
+    decision: str
+    comment: str | None
+    created_at: datetime
+    _approver_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def approver(self, info: Info) -> User | None:
+        if self._approver_id is None:
+            return None
+        m = await _ctx(info).loaders.user.load(self._approver_id)
+        return User.from_model(m) if m else None
+
+
+@strawberry.type
+class PurchaseOrderRevision:
+    version: int
+    before: JSON
+    after: JSON
+    created_at: datetime
+    _changed_by_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def changed_by(self, info: Info) -> User | None:
+        if self._changed_by_id is None:
+            return None
+        m = await _ctx(info).loaders.user.load(self._changed_by_id)
+        return User.from_model(m) if m else None
+
+
+@strawberry.type
+class QuantityLine:
+    line_id: strawberry.ID
+    quantity: Decimal
+
+
+@strawberry.type
+class Shipment(Node):
+    carrier: str | None
+    tracking_number: str | None
+    shipped_at: datetime | None
+    lines: list[QuantityLine]
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, m: ShipmentModel) -> Shipment:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("Shipment", m.id)),
+            carrier=m.carrier,
+            tracking_number=m.tracking_number,
+            shipped_at=m.shipped_at,
+            lines=[
+                QuantityLine(line_id=_line_gid(ln["line_id"]), quantity=Decimal(ln["quantity"]))
+                for ln in m.lines
+            ],
+            created_at=m.created_at,
+        )
+
+
+@strawberry.type
+class ReceiptLine:
+    line_id: strawberry.ID
+    accepted: Decimal
+    rejected: Decimal
+
+
+@strawberry.type
+class GoodsReceipt(Node):
+    lines: list[ReceiptLine]
+    note: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, m: GoodsReceiptModel) -> GoodsReceipt:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("GoodsReceipt", m.id)),
+            note=m.note,
+            lines=[
+                ReceiptLine(
+                    line_id=_line_gid(ln["line_id"]),
+                    accepted=Decimal(ln["accepted"]),
+                    rejected=Decimal(ln["rejected"]),
+                )
+                for ln in m.lines
+            ],
+            created_at=m.created_at,
+        )
+
+
+@strawberry.type
+class InvoiceLine:
+    line_id: strawberry.ID
+    quantity: Decimal
+    unit_price: Money
+
+
+@strawberry.type(description="A three-way-match finding that holds the invoice for review.")
+class InvoiceException:
+    code: str = strawberry.field(description="QUANTITY_EXCEEDS_RECEIVED or PRICE_MISMATCH")
+    line_id: strawberry.ID
+    message: str
+
+
+@strawberry.type
+class Invoice(Node):
+    number: str
+    status: InvoiceStatus  # type: ignore[valid-type]
+    currency: str
+    lines: list[InvoiceLine]
+    subtotal: Money
+    tax: Money
+    total: Money
+    exceptions: list[InvoiceException]
+    resolution_note: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, m: InvoiceModel) -> Invoice:
+        assert m.id is not None and m.created_at is not None
+        cur = m.currency
+        return cls(
+            id=strawberry.ID(to_global_id("Invoice", m.id)),
+            number=m.number,
+            status=InvoiceStatus(m.status),
+            currency=cur,
+            lines=[
+                InvoiceLine(
+                    line_id=_line_gid(ln["line_id"]),
+                    quantity=Decimal(ln["quantity"]),
+                    unit_price=Money(amount=Decimal(ln["unit_price"]), currency=cur),
+                )
+                for ln in m.lines
+            ],
+            subtotal=Money.of(m.subtotal, cur),
+            tax=Money.of(m.tax, cur),
+            total=Money.of(m.total, cur),
+            exceptions=[
+                InvoiceException(
+                    code=e["code"], line_id=_line_gid(e["line_id"]), message=e["message"]
+                )
+                for e in m.exceptions
+            ],
+            resolution_note=m.resolution_note,
+            created_at=m.created_at,
+        )
+
+
+@strawberry.type
+class ReturnRequest(Node):
+    status: ReturnStatus  # type: ignore[valid-type]
+    reason: str
+    evidence: str | None
+    lines: list[QuantityLine]
+    decision_note: str | None
+    credit_amount: Money | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, m: ReturnRequestModel, currency: str) -> ReturnRequest:
+        assert m.id is not None and m.created_at is not None
+        return cls(
+            id=strawberry.ID(to_global_id("ReturnRequest", m.id)),
+            status=ReturnStatus(m.status),
+            reason=m.reason,
+            evidence=m.evidence,
+            lines=[
+                QuantityLine(line_id=_line_gid(ln["line_id"]), quantity=Decimal(ln["quantity"]))
+                for ln in m.lines
+            ],
+            decision_note=m.decision_note,
+            credit_amount=Money.of(m.credit_amount, currency)
+            if m.credit_amount is not None
+            else None,
+            created_at=m.created_at,
+        )
 
 
 def _ctx(info: Info) -> Context:
@@ -38,6 +258,12 @@ class PurchaseOrderLine(Node):
     line_total: Money
     quote_line_id: strawberry.ID | None
     rfq_line_id: strawberry.ID | None
+    listing_id: strawberry.ID | None
+    shipped_quantity: Decimal
+    accepted_quantity: Decimal
+    rejected_quantity: Decimal
+    invoiced_quantity: Decimal
+    returned_quantity: Decimal
 
     @classmethod
     def from_model(cls, m: PurchaseOrderLineModel, currency: str) -> PurchaseOrderLine:
@@ -56,6 +282,14 @@ class PurchaseOrderLine(Node):
             rfq_line_id=strawberry.ID(to_global_id("RfqLine", m.rfq_line_id))
             if m.rfq_line_id
             else None,
+            listing_id=strawberry.ID(to_global_id("Listing", m.listing_id))
+            if m.listing_id
+            else None,
+            shipped_quantity=m.shipped_quantity,
+            accepted_quantity=m.accepted_quantity,
+            rejected_quantity=m.rejected_quantity,
+            invoiced_quantity=m.invoiced_quantity,
+            returned_quantity=m.returned_quantity,
         )
 
 
@@ -74,6 +308,14 @@ class PurchaseOrder(Node):
     external_reference: str | None
     version: int
     created_at: datetime
+    confirmed_delivery_date: date | None
+    status_reason: str | None = strawberry.field(
+        description="Why it was rejected, declined or cancelled (the latest)."
+    )
+    approvals_required: int
+    approval_round: int
+    approved_total: Money | None
+    source: OrderSource
     _model: strawberry.Private[PurchaseOrderModel]
 
     @classmethod
@@ -95,6 +337,14 @@ class PurchaseOrder(Node):
             external_reference=m.external_reference,
             version=m.version,
             created_at=m.created_at,
+            confirmed_delivery_date=m.confirmed_delivery_date,
+            status_reason=m.status_reason,
+            approvals_required=m.approvals_required,
+            approval_round=m.approval_round,
+            approved_total=Money.of(m.approved_total, cur)
+            if m.approved_total is not None
+            else None,
+            source=OrderSource.CATALOG if m.listing_order else OrderSource.RFQ,
             _model=m,
         )
 
@@ -125,3 +375,67 @@ class PurchaseOrder(Node):
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
         rows = await _ctx(info).loaders.purchase_order_lines.load(self._model.id or 0)
         return [PurchaseOrderLine.from_model(r, self._model.currency) for r in rows]
+
+    async def _children(self, info: Info, kind: str) -> list[Any]:
+        return await _ctx(info).loaders.po_children[kind].load(self._model.id or 0)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Every approval decision, all rounds, oldest first.")
+    async def approvals(self, info: Info) -> list[ApprovalRecord]:
+        return [
+            ApprovalRecord(
+                round=a.round,
+                decision=a.decision,
+                comment=a.comment,
+                created_at=a.created_at,
+                _approver_id=a.approver_id,
+            )
+            for a in await self._children(info, "approvals")
+        ]
+
+    @strawberry.field(description="Each change: the order before and after.")
+    async def revisions(self, info: Info) -> list[PurchaseOrderRevision]:
+        return [
+            PurchaseOrderRevision(
+                version=r.version,
+                before=r.before,
+                after=r.after,
+                created_at=r.created_at,
+                _changed_by_id=r.changed_by_id,
+            )
+            for r in await self._children(info, "revisions")
+        ]
+
+    @strawberry.field
+    async def shipments(self, info: Info) -> list[Shipment]:
+        return [Shipment.from_model(x) for x in await self._children(info, "shipments")]
+
+    @strawberry.field
+    async def receipts(self, info: Info) -> list[GoodsReceipt]:
+        return [GoodsReceipt.from_model(x) for x in await self._children(info, "receipts")]
+
+    @strawberry.field
+    async def invoices(self, info: Info) -> list[Invoice]:
+        return [Invoice.from_model(x) for x in await self._children(info, "invoices")]
+
+    @strawberry.field
+    async def returns(self, info: Info) -> list[ReturnRequest]:
+        return [
+            ReturnRequest.from_model(x, self._model.currency)
+            for x in await self._children(info, "returns")
+        ]
+
+    @strawberry.field(description="What you may do with this order now.")
+    async def available_actions(self, info: Info) -> list[PurchaseOrderAction]:
+        ctx = _ctx(info)
+        m = self._model
+        approvals = await self._children(info, "approvals")
+        buyer = await ctx.loaders.organization.load(m.buyer_org_id or 0)
+        assert buyer is not None
+        amount = m.total
+        if m.currency != buyer.base_currency:
+            table = await ctx.fx_table()
+            amount = m.total * table.conversion(m.currency, buyer.base_currency).rate
+        return [
+            PurchaseOrderAction(a)
+            for a in available_actions(ctx.viewer, m, approvals, amount, buyer.base_currency)
+        ]

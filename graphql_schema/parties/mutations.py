@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -16,6 +17,11 @@ from procurement.parties import api_keys, auth, organizations, users
 from procurement.parties.credentials import IssuedTokens
 from procurement.parties.models import User as UserModel
 from procurement.unset import UNSET as DOMAIN_UNSET
+
+
+def _tolerance(value: Decimal | None) -> Any:
+    """Left out or null: unchanged (a tolerance always has a value; 0 means none)."""
+    return DOMAIN_UNSET if value is None or value is strawberry.UNSET else value
 
 
 def given(value: object) -> object:
@@ -59,6 +65,14 @@ class OrganizationUpdateInput:
     base_currency: str | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
+    over_shipment_tolerance: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Share above the ordered quantity suppliers may ship (0.05 = 5 %).",
+    )
+    price_tolerance: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Share an invoice unit price may differ from the order's.",
+    )
     expected_version: int | None = None
 
 
@@ -249,6 +263,8 @@ class PartiesMutation:
                 base_currency=given(input.base_currency),  # type: ignore[arg-type]
                 website=given(input.website),  # type: ignore[arg-type]
                 description=given(input.description),  # type: ignore[arg-type]
+                over_shipment_tolerance=_tolerance(input.over_shipment_tolerance),
+                price_tolerance=_tolerance(input.price_tolerance),
                 expected_version=input.expected_version,
             ),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +109,26 @@ class Organization(Node):
         v = _ctx(info).viewer
         if v and (v.is_platform_admin or v.organization_id == self._model.id):
             return self._model.verification_note
+        return None
+
+    @strawberry.field(
+        description="Buyer settings (own organisation only): share above the "
+        "ordered quantity suppliers may ship."
+    )
+    def over_shipment_tolerance(self, info: Info) -> Decimal | None:
+        v = _ctx(info).viewer
+        if v and (v.is_platform_admin or v.organization_id == self._model.id):
+            return self._model.over_shipment_tolerance
+        return None
+
+    @strawberry.field(
+        description="Buyer settings (own organisation only): share an invoice "
+        "unit price may differ from the order's."
+    )
+    def price_tolerance(self, info: Info) -> Decimal | None:
+        v = _ctx(info).viewer
+        if v and (v.is_platform_admin or v.organization_id == self._model.id):
+            return self._model.price_tolerance
         return None
 
     @strawberry.field(description="Categories a supplier serves.")

@@ -65,6 +65,7 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     event_payload: dict[str, Any] | None = None,
+    entity_id: int | None = None,
 ) -> None:
     """Append an audit entry and an outbox event for ``action`` on ``entity``.
 
@@ -72,7 +73,9 @@ async def record(
     """
     await session.flush()
     entity_type = type(entity).__name__
-    entity_id: int = entity.id  # type: ignore[attr-defined]
+    if entity_id is None:
+        entity_id = entity.id  # type: ignore[attr-defined]
+    assert entity_id is not None
     after = after if after is not None else snapshot(entity)
     session.add(
         AuditEntry(

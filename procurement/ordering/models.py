@@ -7,7 +7,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -25,6 +37,10 @@ class PoStatus(StrEnum):
     RECEIVED = "RECEIVED"
     CLOSED = "CLOSED"
     CANCELLED = "CANCELLED"
+
+
+def _qty() -> Any:
+    return Column(Numeric(18, 4), nullable=False, server_default="0")
 
 
 class PurchaseOrder(SQLModel, table=True):
@@ -49,6 +65,15 @@ class PurchaseOrder(SQLModel, table=True):
     incoterm: str | None = Field(default=None, sa_column=Column(String(3), nullable=True))
     payment_terms: str | None = Field(default=None, sa_column=Column(String(200)))
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    listing_order: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    #: total at the last full approval; a change above it needs approval again
+    approved_total: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 6)))
+    #: approvals of earlier rounds (before a rejection or a re-approval) no longer count
+    approval_round: int = Field(default=0)
+    approvals_required: int = Field(default=0)
+    submitted_by_id: int | None = fk_field("app_user.id", nullable=True, index=False)
+    confirmed_delivery_date: date | None = Field(default=None, sa_column=Column(Date))
+    status_reason: str | None = Field(default=None, sa_column=Column(String(2000)))
     external_reference: str | None = Field(default=None, sa_column=Column(String(100)))
     version: int = Field(default=1)
     created_at: datetime | None = created_at_field()
@@ -75,3 +100,135 @@ class PurchaseOrderLine(SQLModel, table=True):
     quantity: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
     unit_price: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
     line_total: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    listing_id: int | None = fk_field("listing.id", nullable=True, index=False)
+    shipped_quantity: Decimal = Field(default=Decimal(0), sa_column=_qty())
+    accepted_quantity: Decimal = Field(default=Decimal(0), sa_column=_qty())
+    rejected_quantity: Decimal = Field(default=Decimal(0), sa_column=_qty())
+    invoiced_quantity: Decimal = Field(default=Decimal(0), sa_column=_qty())
+    returned_quantity: Decimal = Field(default=Decimal(0), sa_column=_qty())
+
+
+def _json() -> Any:
+    return Column(JSONB, nullable=False)
+
+
+class Approval(SQLModel, table=True):
+    """One approver's decision on one approval round of an order."""
+
+    __tablename__ = "po_approval"
+
+    id: int | None = id_field()
+    purchase_order_id: int | None = fk_field("purchase_order.id", ondelete="CASCADE")
+    round: int = Field(sa_column=Column(Integer, nullable=False))
+    approver_id: int | None = fk_field("app_user.id", index=False)
+    decision: str = Field(sa_column=Column(String(10), nullable=False))
+    comment: str | None = Field(default=None, sa_column=Column(String(2000)))
+    created_at: datetime | None = created_at_field()
+
+    __table_args__ = (
+        UniqueConstraint("purchase_order_id", "round", "approver_id", name="uq_po_approval_once"),
+    )
+
+
+class ApprovalPolicy(SQLModel, table=True):
+    """Amount bands in the organisation's base currency: [{up_to, approvals_required}],
+    ascending; the last band may have no upper bound (``up_to`` null)."""
+
+    __tablename__ = "approval_policy"
+
+    organization_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("organization.id"), primary_key=True)
+    )
+    bands: list[dict[str, Any]] = Field(sa_column=_json())
+    version: int = Field(default=1)
+    updated_at: datetime | None = updated_at_field()
+
+
+class PoRevision(SQLModel, table=True):
+    """The order before and after one change."""
+
+    __tablename__ = "po_revision"
+
+    id: int | None = id_field()
+    purchase_order_id: int | None = fk_field("purchase_order.id", ondelete="CASCADE")
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+    changed_by_id: int | None = fk_field("app_user.id", nullable=True, index=False)
+    before: dict[str, Any] = Field(sa_column=_json())
+    after: dict[str, Any] = Field(sa_column=_json())
+    created_at: datetime | None = created_at_field()
+
+
+class Shipment(SQLModel, table=True):
+    __tablename__ = "shipment"
+
+    id: int | None = id_field()
+    purchase_order_id: int | None = fk_field("purchase_order.id")
+    carrier: str | None = Field(default=None, sa_column=Column(String(100)))
+    tracking_number: str | None = Field(default=None, sa_column=Column(String(100)))
+    shipped_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    #: [{"line_id": 1, "quantity": "10"}]
+    lines: list[dict[str, Any]] = Field(sa_column=_json())
+    created_at: datetime | None = created_at_field()
+
+
+class GoodsReceipt(SQLModel, table=True):
+    __tablename__ = "goods_receipt"
+
+    id: int | None = id_field()
+    purchase_order_id: int | None = fk_field("purchase_order.id")
+    received_by_id: int | None = fk_field("app_user.id", nullable=True, index=False)
+    #: [{"line_id": 1, "accepted": "9", "rejected": "1"}]
+    lines: list[dict[str, Any]] = Field(sa_column=_json())
+    note: str | None = Field(default=None, sa_column=Column(String(2000)))
+    created_at: datetime | None = created_at_field()
+
+
+class InvoiceStatus(StrEnum):
+    MATCHED = "MATCHED"
+    NEEDS_REVIEW = "NEEDS_REVIEW"
+    ACCEPTED = "ACCEPTED"
+    DISPUTED = "DISPUTED"
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoice"
+
+    id: int | None = id_field()
+    purchase_order_id: int | None = fk_field("purchase_order.id")
+    number: str = Field(sa_column=Column(String(50), nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    currency: str = Field(sa_column=Column(String(3), nullable=False))
+    #: [{"line_id": 1, "quantity": "10", "unit_price": "1.20"}]
+    lines: list[dict[str, Any]] = Field(sa_column=_json())
+    subtotal: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    tax: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    total: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    #: [{"code": "PRICE_MISMATCH", "line_id": 1, "message": "..."}]
+    exceptions: list[dict[str, Any]] = Field(sa_column=_json())
+    resolution_note: str | None = Field(default=None, sa_column=Column(String(2000)))
+    created_at: datetime | None = created_at_field()
+
+    __table_args__ = (UniqueConstraint("purchase_order_id", "number", name="uq_invoice_number"),)
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    RECEIVED = "RECEIVED"
+
+
+class ReturnRequest(SQLModel, table=True):
+    __tablename__ = "return_request"
+
+    id: int | None = id_field()
+    purchase_order_id: int | None = fk_field("purchase_order.id")
+    status: str = Field(sa_column=Column(String(12), nullable=False))
+    reason: str = Field(sa_column=Column(String(2000), nullable=False))
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    #: [{"line_id": 1, "quantity": "2"}]
+    lines: list[dict[str, Any]] = Field(sa_column=_json())
+    decision_note: str | None = Field(default=None, sa_column=Column(String(2000)))
+    credit_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 6)))
+    created_at: datetime | None = created_at_field()
+    updated_at: datetime | None = updated_at_field()

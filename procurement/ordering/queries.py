@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.ordering.models import PurchaseOrder, PurchaseOrderLine
-from procurement.pagination import Page, paginate
+from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.pagination import OrderSpec, Page, paginate
 from procurement.viewer import Viewer, require_viewer
 
 
@@ -34,21 +37,84 @@ async def get_order(
     ).scalar_one_or_none()
 
 
+class OrderSort(StrEnum):
+    NEWEST = "NEWEST"
+    OLDEST = "OLDEST"
+    NUMBER = "NUMBER"
+
+
+_ORDER: dict[OrderSort, OrderSpec] = {
+    OrderSort.NEWEST: [(PurchaseOrder.id, "desc")],
+    OrderSort.OLDEST: [(PurchaseOrder.id, "asc")],
+    OrderSort.NUMBER: [(PurchaseOrder.number, "asc"), (PurchaseOrder.id, "asc")],
+}
+
+
+async def get_order_by_reference(
+    session: AsyncSession, viewer: Viewer | None, reference: str
+) -> PurchaseOrder | None:
+    """External references are the buying organisation's own (its ERP's) keys."""
+    if viewer is None:
+        return None
+    return (
+        await session.execute(
+            select(PurchaseOrder).where(
+                PurchaseOrder.buyer_org_id == viewer.organization_id,
+                PurchaseOrder.external_reference == reference,
+            )
+        )
+    ).scalar_one_or_none()
+
+
 async def list_orders(
     session: AsyncSession,
     viewer: Viewer | None,
     *,
     rfq_id: int | None = None,
+    status: PoStatus | None = None,
+    counterparty_id: int | None = None,
+    created_after: datetime | None = None,
+    text: str | None = None,
+    ids: Sequence[int] | None = None,
+    sort: OrderSort = OrderSort.NEWEST,
     first: int | None = None,
     after: str | None = None,
 ) -> Page[PurchaseOrder]:
+    """Orders the viewer's organisation buys or supplies."""
     v = require_viewer(viewer)
     stmt = select(PurchaseOrder).where(visible_orders(v))
     if rfq_id is not None:
         stmt = stmt.where(PurchaseOrder.rfq_id == rfq_id)
-    return await paginate(
-        session, stmt, order_by=[(PurchaseOrder.id, "desc")], first=first, after=after
-    )
+    if status is not None:
+        stmt = stmt.where(PurchaseOrder.status == status.value)
+    if counterparty_id is not None:
+        stmt = stmt.where(
+            or_(
+                and_(
+                    PurchaseOrder.buyer_org_id == v.organization_id,
+                    PurchaseOrder.supplier_org_id == counterparty_id,
+                ),
+                and_(
+                    PurchaseOrder.supplier_org_id == v.organization_id,
+                    PurchaseOrder.buyer_org_id == counterparty_id,
+                ),
+            )
+        )
+    if created_after is not None:
+        stmt = stmt.where(PurchaseOrder.created_at > created_after)  # type: ignore[operator]
+    if text and text.strip():
+        pattern = (
+            "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        stmt = stmt.where(
+            or_(
+                PurchaseOrder.number.ilike(pattern),  # type: ignore[attr-defined]
+                PurchaseOrder.external_reference.ilike(pattern),
+            )
+        )  # type: ignore[union-attr]
+    if ids is not None:
+        stmt = stmt.where(PurchaseOrder.id.in_(ids))  # type: ignore[union-attr]
+    return await paginate(session, stmt, order_by=_ORDER[sort], first=first, after=after)
 
 
 async def lines_by_order(
@@ -66,3 +132,22 @@ async def lines_by_order(
         assert ln.purchase_order_id is not None
         out[ln.purchase_order_id].append(ln)
     return out
+
+
+def _grouped(rows: Any, key: str) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        out[getattr(r, key)].append(r)
+    return out
+
+
+async def children_by_order(
+    session: AsyncSession, model: Any, ids: Sequence[int]
+) -> dict[int, list[Any]]:
+    """Approvals, revisions, shipments, receipts, invoices or returns of many orders."""
+    rows = (
+        await session.execute(
+            select(model).where(model.purchase_order_id.in_(ids)).order_by(model.id)
+        )
+    ).scalars()
+    return _grouped(rows, "purchase_order_id")

@@ -61,6 +61,14 @@ class Organization(SQLModel, table=True):
     verification_note: str | None = Field(default=None, sa_column=Column(String(2000)))
     website: str | None = Field(default=None, sa_column=Column(String(300)))
     description: str | None = Field(default=None, sa_column=Column(String(4000)))
+    #: share above the ordered quantity a supplier may ship (0.05 = 5 %); default none
+    over_shipment_tolerance: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(9, 6), nullable=False, server_default="0")
+    )
+    #: share an invoice unit price may differ from the order's before it is an exception
+    price_tolerance: Decimal = Field(
+        default=Decimal(0), sa_column=Column(Numeric(9, 6), nullable=False, server_default="0")
+    )
     version: int = Field(default=1)
     created_at: datetime | None = created_at_field()
     updated_at: datetime | None = updated_at_field()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -186,6 +187,8 @@ async def update_organization(
     base_currency: str | Unset = UNSET,
     website: str | Unset | None = UNSET,
     description: str | Unset | None = UNSET,
+    over_shipment_tolerance: Decimal | Unset = UNSET,
+    price_tolerance: Decimal | Unset = UNSET,
     expected_version: int | None = None,
 ) -> Organization:
     v = require_viewer(viewer)
@@ -211,6 +214,16 @@ async def update_organization(
         org.website = website
     if description is not UNSET:
         org.description = description
+    for field, value, attr in (
+        ("overShipmentTolerance", over_shipment_tolerance, "over_shipment_tolerance"),
+        ("priceTolerance", price_tolerance, "price_tolerance"),
+    ):
+        if value is UNSET:
+            continue
+        if not value.is_finite() or value < 0 or value > 1:
+            c.add(ErrorCode.INVALID, "A tolerance is a share from 0 to 1 (0.05 = 5 %)", field)
+        else:
+            setattr(org, attr, value)
     if (
         not c.errors
         and (name is not UNSET or country is not UNSET)

@@ -1,0 +1,560 @@
+"""Purchase order mutations: input -> service call -> payload."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from graphql_schema.errors import UserError, in_transaction
+from graphql_schema.ids import decode_id
+from graphql_schema.ordering.types import (
+    GoodsReceipt,
+    Invoice,
+    PurchaseOrder,
+    ReturnRequest,
+    Shipment,
+)
+from graphql_schema.sourcing.inputs import AddressInput, given
+from procurement.catalog.service import OrderLineInput, order_from_listings
+from procurement.ordering import approvals, fulfilment, orders
+from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
+from procurement.viewer import Viewer
+
+Act = Callable[[AsyncSession, Viewer | None], Awaitable[Any]]
+
+
+def _po(value: strawberry.ID, field: str = "id") -> int:
+    return decode_id(value, "PurchaseOrder", field)
+
+
+def _line(value: strawberry.ID, field: str) -> int:
+    return decode_id(value, "PurchaseOrderLine", field)
+
+
+@strawberry.input
+class PurchaseOrderLineOrderInput:
+    listing_id: strawberry.ID
+    quantity: Decimal
+
+
+@strawberry.input
+class PurchaseOrderCreateInput:
+    lines: list[PurchaseOrderLineOrderInput]
+    delivery_address: AddressInput | None = None
+    need_by: date | None = None
+    external_reference: str | None = None
+
+
+@strawberry.input
+class PurchaseOrderActionInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+
+
+@strawberry.input
+class PurchaseOrderApproveInput:
+    id: strawberry.ID
+    comment: str | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class PurchaseOrderReasonInput:
+    id: strawberry.ID
+    reason: str
+    expected_version: int | None = None
+
+
+@strawberry.input
+class PurchaseOrderAcknowledgeInput:
+    id: strawberry.ID
+    delivery_date: date | None = strawberry.field(
+        default=None, description="The date the supplier confirms."
+    )
+    expected_version: int | None = None
+
+
+@strawberry.input
+class LineQuantityInput:
+    line_id: strawberry.ID
+    quantity: Decimal
+
+
+@strawberry.input
+class PurchaseOrderChangeInput:
+    id: strawberry.ID
+    expected_version: int = strawberry.field(description="Changes are refused on a stale version.")
+    delivery_address: AddressInput | None = strawberry.UNSET
+    need_by: date | None = strawberry.UNSET
+    lines: list[LineQuantityInput] | None = None
+
+
+@strawberry.input
+class ShipmentCreateInput:
+    purchase_order_id: strawberry.ID
+    lines: list[LineQuantityInput]
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class ReceiptLineInput:
+    line_id: strawberry.ID
+    accepted: Decimal
+    rejected: Decimal = Decimal(0)
+
+
+@strawberry.input
+class GoodsReceiptCreateInput:
+    purchase_order_id: strawberry.ID
+    lines: list[ReceiptLineInput]
+    note: str | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class InvoiceLineInput:
+    line_id: strawberry.ID
+    quantity: Decimal
+    unit_price: Decimal
+
+
+@strawberry.input
+class InvoiceSubmitInput:
+    purchase_order_id: strawberry.ID
+    number: str
+    lines: list[InvoiceLineInput]
+    tax: Decimal = Decimal(0)
+    expected_version: int | None = None
+
+
+@strawberry.input
+class InvoiceDecisionInput:
+    id: strawberry.ID
+    note: str | None = None
+
+
+@strawberry.input
+class InvoiceDisputeInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class ReturnRequestCreateInput:
+    purchase_order_id: strawberry.ID
+    lines: list[LineQuantityInput]
+    reason: str
+    evidence: str | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class ReturnDecisionInput:
+    id: strawberry.ID
+    note: str | None = None
+
+
+@strawberry.input
+class ReturnReceiveInput:
+    id: strawberry.ID
+    credit_amount: Decimal
+
+
+@strawberry.input
+class ApprovalBandInput:
+    up_to: Decimal | None = strawberry.field(
+        description="Upper bound in the organisation's base currency; null: no bound."
+    )
+    approvals_required: int
+
+
+@strawberry.input
+class ApprovalPolicySetInput:
+    bands: list[ApprovalBandInput]
+
+
+@strawberry.type
+class PurchaseOrderPayload:
+    purchase_order: PurchaseOrder | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class PurchaseOrderCreatePayload:
+    purchase_orders: list[PurchaseOrder]
+    errors: list[UserError]
+
+
+@strawberry.type
+class ShipmentPayload:
+    shipment: Shipment | None = None
+    purchase_order: PurchaseOrder | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class GoodsReceiptPayload:
+    receipt: GoodsReceipt | None = None
+    purchase_order: PurchaseOrder | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class InvoicePayload:
+    invoice: Invoice | None = None
+    purchase_order: PurchaseOrder | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ReturnRequestPayload:
+    return_request: ReturnRequest | None = None
+    purchase_order: PurchaseOrder | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApprovalBand:
+    up_to: Decimal | None
+    approvals_required: int
+
+
+@strawberry.type
+class ApprovalPolicyPayload:
+    bands: list[ApprovalBand] | None = None
+    errors: list[UserError]
+
+
+async def _order(info: Info, act: Act) -> PurchaseOrderPayload:
+    result, errors = await in_transaction(info, act)
+    if result is None:
+        return PurchaseOrderPayload(errors=errors)
+    return PurchaseOrderPayload(purchase_order=PurchaseOrder.from_model(result), errors=[])
+
+
+async def _with_order(info: Info, act: Act) -> tuple[Any, PurchaseOrder | None, list[UserError]]:
+    """A fulfilment record and its (reloaded) order."""
+
+    async def both(s: AsyncSession, v: Viewer | None) -> tuple[Any, PurchaseOrderModel]:
+        thing = await act(s, v)
+        po = await s.get(PurchaseOrderModel, thing.purchase_order_id)
+        assert po is not None
+        return thing, po
+
+    result, errors = await in_transaction(info, both)
+    if result is None:
+        return None, None, errors
+    thing, po = result
+    return thing, PurchaseOrder.from_model(po), []
+
+
+@strawberry.type
+class OrderingMutation:
+    @strawberry.mutation(
+        description="Buyers: order from catalog listings; one DRAFT order "
+        "per supplier, tier prices, MOQ enforced."
+    )
+    async def purchase_order_create(
+        self, info: Info, input: PurchaseOrderCreateInput
+    ) -> PurchaseOrderCreatePayload:
+        result, errors = await in_transaction(
+            info,
+            lambda s, v: order_from_listings(
+                s,
+                v,
+                lines=[
+                    OrderLineInput(
+                        decode_id(ln.listing_id, "Listing", f"lines[{i}].listingId"), ln.quantity
+                    )
+                    for i, ln in enumerate(input.lines)
+                ],
+                delivery_address=input.delivery_address.to_domain()
+                if input.delivery_address
+                else None,
+                need_by=input.need_by,
+                external_reference=input.external_reference,
+            ),
+        )
+        return PurchaseOrderCreatePayload(
+            purchase_orders=[PurchaseOrder.from_model(o) for o in result or []], errors=errors
+        )
+
+    @strawberry.mutation(
+        description="DRAFT -> PENDING_APPROVAL, or APPROVED when the policy needs no approval."
+    )
+    async def purchase_order_submit(
+        self, info: Info, input: PurchaseOrderActionInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info, lambda s, v: orders.submit(s, v, _po(input.id), input.expected_version)
+        )
+
+    @strawberry.mutation
+    async def purchase_order_approve(
+        self, info: Info, input: PurchaseOrderApproveInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info,
+            lambda s, v: orders.approve(s, v, _po(input.id), input.comment, input.expected_version),
+        )
+
+    @strawberry.mutation(description="Back to DRAFT with the reason.")
+    async def purchase_order_reject(
+        self, info: Info, input: PurchaseOrderReasonInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info,
+            lambda s, v: orders.reject(s, v, _po(input.id), input.reason, input.expected_version),
+        )
+
+    @strawberry.mutation
+    async def purchase_order_send(
+        self, info: Info, input: PurchaseOrderActionInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info, lambda s, v: orders.send(s, v, _po(input.id), input.expected_version)
+        )
+
+    @strawberry.mutation(
+        description="Suppliers: accept the order, optionally confirming a delivery date."
+    )
+    async def purchase_order_acknowledge(
+        self, info: Info, input: PurchaseOrderAcknowledgeInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info,
+            lambda s, v: orders.acknowledge(
+                s, v, _po(input.id), input.delivery_date, input.expected_version
+            ),
+        )
+
+    @strawberry.mutation
+    async def purchase_order_decline(
+        self, info: Info, input: PurchaseOrderReasonInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info,
+            lambda s, v: orders.decline(s, v, _po(input.id), input.reason, input.expected_version),
+        )
+
+    @strawberry.mutation
+    async def purchase_order_cancel(
+        self, info: Info, input: PurchaseOrderReasonInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info,
+            lambda s, v: orders.cancel(s, v, _po(input.id), input.reason, input.expected_version),
+        )
+
+    @strawberry.mutation(
+        description="Change delivery address, need-by date or quantities before the first shipment."
+    )
+    async def purchase_order_change(
+        self, info: Info, input: PurchaseOrderChangeInput
+    ) -> PurchaseOrderPayload:
+        return await _order(
+            info,
+            lambda s, v: orders.change(
+                s,
+                v,
+                _po(input.id),
+                expected_version=input.expected_version,
+                delivery_address=given(input.delivery_address, lambda a: a.to_domain()),
+                need_by=given(input.need_by),
+                lines=[
+                    orders.LineChange(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
+                    for i, ln in enumerate(input.lines or [])
+                ],
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: ship some or all of the order.")
+    async def shipment_create(self, info: Info, input: ShipmentCreateInput) -> ShipmentPayload:
+        thing, po, errors = await _with_order(
+            info,
+            lambda s, v: fulfilment.create_shipment(
+                s,
+                v,
+                _po(input.purchase_order_id, "purchaseOrderId"),
+                lines=[
+                    fulfilment.QuantityLine(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
+                    for i, ln in enumerate(input.lines)
+                ],
+                carrier=input.carrier,
+                tracking_number=input.tracking_number,
+                shipped_at=input.shipped_at,
+                expected_version=input.expected_version,
+            ),
+        )
+        return ShipmentPayload(
+            shipment=Shipment.from_model(thing) if thing else None, purchase_order=po, errors=errors
+        )
+
+    @strawberry.mutation(description="Buyers: record goods accepted and rejected.")
+    async def goods_receipt_create(
+        self, info: Info, input: GoodsReceiptCreateInput
+    ) -> GoodsReceiptPayload:
+        thing, po, errors = await _with_order(
+            info,
+            lambda s, v: fulfilment.create_receipt(
+                s,
+                v,
+                _po(input.purchase_order_id, "purchaseOrderId"),
+                lines=[
+                    fulfilment.ReceiptLine(
+                        _line(ln.line_id, f"lines[{i}].lineId"), ln.accepted, ln.rejected
+                    )
+                    for i, ln in enumerate(input.lines)
+                ],
+                note=input.note,
+                expected_version=input.expected_version,
+            ),
+        )
+        return GoodsReceiptPayload(
+            receipt=GoodsReceipt.from_model(thing) if thing else None,
+            purchase_order=po,
+            errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Suppliers: invoice; matched three ways against order and receipts."
+    )
+    async def invoice_submit(self, info: Info, input: InvoiceSubmitInput) -> InvoicePayload:
+        thing, po, errors = await _with_order(
+            info,
+            lambda s, v: fulfilment.submit_invoice(
+                s,
+                v,
+                _po(input.purchase_order_id, "purchaseOrderId"),
+                number=input.number,
+                lines=[
+                    fulfilment.InvoiceLine(
+                        _line(ln.line_id, f"lines[{i}].lineId"), ln.quantity, ln.unit_price
+                    )
+                    for i, ln in enumerate(input.lines)
+                ],
+                tax=input.tax,
+                expected_version=input.expected_version,
+            ),
+        )
+        return InvoicePayload(
+            invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
+        )
+
+    @strawberry.mutation(description="Buyers: accept an invoice held for review.")
+    async def invoice_accept(self, info: Info, input: InvoiceDecisionInput) -> InvoicePayload:
+        thing, po, errors = await _with_order(
+            info,
+            lambda s, v: fulfilment.accept_invoice(
+                s, v, decode_id(input.id, "Invoice"), input.note
+            ),
+        )
+        return InvoicePayload(
+            invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
+        )
+
+    @strawberry.mutation(description="Buyers: dispute an invoice (reason).")
+    async def invoice_dispute(self, info: Info, input: InvoiceDisputeInput) -> InvoicePayload:
+        thing, po, errors = await _with_order(
+            info,
+            lambda s, v: fulfilment.dispute_invoice(
+                s, v, decode_id(input.id, "Invoice"), input.reason
+            ),
+        )
+        return InvoicePayload(
+            invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
+        )
+
+    @strawberry.mutation(description="Buyers: ask to return accepted goods.")
+    async def return_request_create(
+        self, info: Info, input: ReturnRequestCreateInput
+    ) -> ReturnRequestPayload:
+        return await _return(
+            info,
+            lambda s, v: fulfilment.request_return(
+                s,
+                v,
+                _po(input.purchase_order_id, "purchaseOrderId"),
+                lines=[
+                    fulfilment.QuantityLine(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
+                    for i, ln in enumerate(input.lines)
+                ],
+                reason=input.reason,
+                evidence=input.evidence,
+                expected_version=input.expected_version,
+            ),
+        )
+
+    @strawberry.mutation
+    async def return_request_approve(
+        self, info: Info, input: ReturnDecisionInput
+    ) -> ReturnRequestPayload:
+        return await _return(
+            info,
+            lambda s, v: fulfilment.decide_return(
+                s, v, decode_id(input.id, "ReturnRequest"), approve=True, note=input.note
+            ),
+        )
+
+    @strawberry.mutation
+    async def return_request_reject(
+        self, info: Info, input: ReturnDecisionInput
+    ) -> ReturnRequestPayload:
+        return await _return(
+            info,
+            lambda s, v: fulfilment.decide_return(
+                s, v, decode_id(input.id, "ReturnRequest"), approve=False, note=input.note
+            ),
+        )
+
+    @strawberry.mutation(description="Suppliers: the goods came back; record the credit or refund.")
+    async def return_receive(self, info: Info, input: ReturnReceiveInput) -> ReturnRequestPayload:
+        return await _return(
+            info,
+            lambda s, v: fulfilment.receive_return(
+                s, v, decode_id(input.id, "ReturnRequest"), credit_amount=input.credit_amount
+            ),
+        )
+
+    @strawberry.mutation(
+        description="ORG_ADMIN: amount bands (base currency) and the approvals each needs."
+    )
+    async def approval_policy_set(
+        self, info: Info, input: ApprovalPolicySetInput
+    ) -> ApprovalPolicyPayload:
+        result, errors = await in_transaction(
+            info,
+            lambda s, v: approvals.set_policy(
+                s, v, [approvals.Band(b.up_to, b.approvals_required) for b in input.bands]
+            ),
+        )
+        if result is None:
+            return ApprovalPolicyPayload(errors=errors)
+        return ApprovalPolicyPayload(
+            bands=[
+                ApprovalBand(
+                    up_to=Decimal(b["up_to"]) if b["up_to"] is not None else None,
+                    approvals_required=b["approvals_required"],
+                )
+                for b in result.bands
+            ],
+            errors=[],
+        )
+
+
+async def _return(info: Info, act: Act) -> ReturnRequestPayload:
+    thing, po, errors = await _with_order(info, act)
+    return ReturnRequestPayload(
+        return_request=ReturnRequest.from_model(thing, po.currency) if thing and po else None,
+        purchase_order=po,
+        errors=errors,
+    )

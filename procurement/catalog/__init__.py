@@ -1,0 +1,1 @@
+"""Catalog: suppliers' listings that buyers order from directly."""

@@ -1,0 +1,413 @@
+"""Catalog use cases: suppliers publish listings; buyers search them and order directly.
+
+Ordering from listings: the tier price for the quantity applies (all-units: the tier
+with the largest minimum quantity not above the quantity), the MOQ is enforced, and one
+DRAFT order is made per supplier (and currency).  Listings of suppliers that are not
+VERIFIED are neither shown nor orderable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.amounts import check_positive
+from procurement.audit.service import record, snapshot
+from procurement.catalog.models import Listing, ListingStatus, StockStatus
+from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.numbering import next_number
+from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.pagination import OrderSpec, Page, paginate
+from procurement.parties.models import Category, Organization, VerificationStatus
+from procurement.parties.validation import check_currency, check_name
+from procurement.sourcing.inputs import Address
+from procurement.sourcing.rfqs import require_buyer
+from procurement.unset import UNSET, Unset
+from procurement.viewer import Role, Viewer, require_viewer
+
+
+class ListingSort(StrEnum):
+    NEWEST = "NEWEST"
+    PRICE = "PRICE"
+    TITLE = "TITLE"
+
+
+_ORDER: dict[ListingSort, OrderSpec] = {
+    ListingSort.NEWEST: [(Listing.id, "desc")],
+    ListingSort.PRICE: [(Listing.unit_price, "asc"), (Listing.id, "asc")],
+    ListingSort.TITLE: [(Listing.title, "asc"), (Listing.id, "asc")],
+}
+
+
+@dataclass(frozen=True)
+class ListingFields:
+    title: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    category_id: int | Unset | None = UNSET
+    unit: str | Unset = UNSET
+    currency: str | Unset = UNSET
+    unit_price: Decimal | Unset = UNSET
+    moq: Decimal | Unset = UNSET
+    tiers: list[tuple[Decimal, Decimal]] | Unset = UNSET
+    lead_time_days: int | Unset = UNSET
+    stock_status: str | Unset = UNSET
+
+
+def tier_price(listing: Listing, quantity: Decimal) -> Decimal:
+    price = listing.unit_price
+    for t in listing.tiers:
+        if Decimal(t["min_quantity"]) <= quantity:
+            price = Decimal(t["unit_price"])
+    return price
+
+
+async def _require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
+    v = require_viewer(viewer)
+    if Role.SUPPLIER_SALES not in v.roles:
+        raise forbidden("This needs the SUPPLIER_SALES role")
+    is_supplier = (
+        await session.execute(
+            select(Organization.is_supplier).where(Organization.id == v.organization_id)
+        )
+    ).scalar()
+    if not is_supplier:
+        raise forbidden("Your organisation is not registered as a supplier")
+    return v
+
+
+async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: ListingFields) -> None:
+    if f.title is not UNSET:
+        listing.title = check_name(c, f.title, "title")
+    if f.description is not UNSET:
+        listing.description = f.description
+    if f.category_id is not UNSET:
+        if (
+            f.category_id is not None
+            and not (
+                await session.execute(select(Category.id).where(Category.id == f.category_id))
+            ).first()
+        ):
+            c.add(ErrorCode.NOT_FOUND, "Unknown category", "categoryId")
+        listing.category_id = f.category_id
+    if f.unit is not UNSET:
+        unit = f.unit.strip().upper()
+        if not 1 <= len(unit) <= 10:
+            c.add(ErrorCode.INVALID, "Give a unit of measure of 1 to 10 characters", "unit")
+        listing.unit = unit
+    if f.currency is not UNSET:
+        listing.currency = check_currency(c, f.currency, "currency")
+    if f.unit_price is not UNSET:
+        check_positive(c, f.unit_price, "unitPrice")
+        listing.unit_price = f.unit_price
+    if f.moq is not UNSET:
+        check_positive(c, f.moq, "moq")
+        listing.moq = f.moq
+    if f.tiers is not UNSET:
+        mins = [q for q, _ in f.tiers]
+        if len(set(mins)) != len(mins):
+            c.add(ErrorCode.DUPLICATE, "Each tier needs its own minimum quantity", "tiers")
+        for i, (q, p) in enumerate(f.tiers):
+            check_positive(c, q, f"tiers[{i}].minQuantity")
+            check_positive(c, p, f"tiers[{i}].unitPrice")
+        listing.tiers = [
+            {"min_quantity": str(q), "unit_price": str(p)}
+            for q, p in sorted(f.tiers, key=lambda t: t[0])
+        ]
+    if f.lead_time_days is not UNSET:
+        if not 0 <= f.lead_time_days <= 3650:
+            c.add(ErrorCode.INVALID, "Lead time must be 0 to 3650 days", "leadTimeDays")
+        listing.lead_time_days = f.lead_time_days
+    if f.stock_status is not UNSET:
+        listing.stock_status = StockStatus(f.stock_status).value
+
+
+async def create_listing(session: AsyncSession, viewer: Viewer | None, f: ListingFields) -> Listing:
+    v = await _require_supplier(session, viewer)
+    c = Collector()
+    for name, field in (
+        ("title", "title"),
+        ("unit", "unit"),
+        ("currency", "currency"),
+        ("unit_price", "unitPrice"),
+    ):
+        if getattr(f, name) is UNSET:
+            c.add(ErrorCode.REQUIRED, "Required", field)
+    c.raise_if_any()
+    listing = Listing(
+        supplier_org_id=v.organization_id,
+        title="",
+        unit="",
+        currency="",
+        unit_price=Decimal(1),
+        moq=Decimal(1),
+        tiers=[],
+        lead_time_days=0,
+        stock_status=StockStatus.IN_STOCK.value,
+        status=ListingStatus.ACTIVE.value,
+    )
+    await _apply(session, c, listing, f)
+    c.raise_if_any()
+    session.add(listing)
+    await record(
+        session, v, action="listing.created", entity=listing, organization_id=v.organization_id
+    )
+    return listing
+
+
+async def _own(
+    session: AsyncSession, viewer: Viewer | None, listing_id: int, expected_version: int | None
+) -> tuple[Viewer, Listing]:
+    v = require_viewer(viewer)
+    listing = (
+        await session.execute(
+            select(Listing)
+            .where(Listing.id == listing_id, Listing.supplier_org_id == v.organization_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if listing is None:
+        raise not_found("Listing")
+    if Role.SUPPLIER_SALES not in v.roles:
+        raise forbidden("This needs the SUPPLIER_SALES role")
+    if expected_version is not None and expected_version != listing.version:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT,
+            f"The listing was changed meanwhile (current version {listing.version})",
+            "expectedVersion",
+        )
+    return v, listing
+
+
+async def update_listing(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    listing_id: int,
+    f: ListingFields,
+    expected_version: int | None = None,
+) -> Listing:
+    v, listing = await _own(session, viewer, listing_id, expected_version)
+    if listing.status == ListingStatus.ARCHIVED.value:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The listing is archived", "id")
+    before = snapshot(listing)
+    c = Collector()
+    await _apply(session, c, listing, f)
+    c.raise_if_any()
+    listing.version += 1
+    await record(
+        session,
+        v,
+        action="listing.updated",
+        entity=listing,
+        organization_id=v.organization_id,
+        before=before,
+    )
+    return listing
+
+
+async def archive_listing(session: AsyncSession, viewer: Viewer | None, listing_id: int) -> Listing:
+    v, listing = await _own(session, viewer, listing_id, None)
+    if listing.status == ListingStatus.ARCHIVED.value:
+        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Already archived", "id")
+    before = snapshot(listing)
+    listing.status = ListingStatus.ARCHIVED.value
+    listing.version += 1
+    await record(
+        session,
+        v,
+        action="listing.archived",
+        entity=listing,
+        organization_id=v.organization_id,
+        before=before,
+    )
+    return listing
+
+
+def _orderable() -> ColumnElement[bool]:
+    return and_(
+        Listing.status == ListingStatus.ACTIVE.value,
+        exists().where(
+            Organization.id == Listing.supplier_org_id,
+            Organization.verification_status == VerificationStatus.VERIFIED.value,
+        ),
+    )
+
+
+def visible_listings(viewer: Viewer | None) -> ColumnElement[bool]:
+    """Everyone signed in sees orderable listings; a supplier also its own (archived too)."""
+    if viewer is None:
+        return and_(False)
+    if viewer.is_platform_admin:
+        return and_(True)
+    return or_(_orderable(), Listing.supplier_org_id == viewer.organization_id)
+
+
+async def get_listing(
+    session: AsyncSession, viewer: Viewer | None, listing_id: int
+) -> Listing | None:
+    return (
+        await session.execute(
+            select(Listing).where(Listing.id == listing_id, visible_listings(viewer))
+        )
+    ).scalar_one_or_none()
+
+
+async def search_listings(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    category_id: int | None = None,
+    text: str | None = None,
+    supplier_id: int | None = None,
+    max_price: Decimal | None = None,
+    sort: ListingSort = ListingSort.NEWEST,
+    first: int | None = None,
+    after: str | None = None,
+) -> Page[Listing]:
+    v = require_viewer(viewer)
+    stmt = select(Listing).where(
+        _orderable() if supplier_id != v.organization_id else visible_listings(v)
+    )
+    if category_id is not None:
+        stmt = stmt.where(Listing.category_id == category_id)
+    if supplier_id is not None:
+        stmt = stmt.where(Listing.supplier_org_id == supplier_id)
+    if max_price is not None:
+        stmt = stmt.where(Listing.unit_price <= max_price)
+    if text and text.strip():
+        pattern = (
+            "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        stmt = stmt.where(
+            or_(
+                Listing.title.ilike(pattern),  # type: ignore[attr-defined]
+                Listing.description.ilike(pattern),
+            )
+        )  # type: ignore[union-attr]
+    return await paginate(session, stmt, order_by=_ORDER[sort], first=first, after=after)
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    listing_id: int
+    quantity: Decimal
+
+
+async def order_from_listings(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    lines: Sequence[OrderLineInput],
+    delivery_address: Address | None,
+    need_by: date | None,
+    external_reference: str | None = None,
+) -> list[PurchaseOrder]:
+    from procurement.sourcing.rfqs import _address
+
+    v = await require_buyer(session, viewer)
+    c = Collector()
+    if not lines:
+        c.add(ErrorCode.REQUIRED, "Order at least one listing", "lines")
+    ids = sorted({ln.listing_id for ln in lines})
+    listings = {
+        x.id: x
+        for x in (
+            await session.execute(select(Listing).where(Listing.id.in_(ids), _orderable()))
+        ).scalars()
+    }  # type: ignore[union-attr]
+    for i, ln in enumerate(lines):
+        listing = listings.get(ln.listing_id)
+        if listing is None:
+            c.add(ErrorCode.NOT_FOUND, "No orderable listing with this id", f"lines[{i}].listingId")
+            continue
+        check_positive(c, ln.quantity, f"lines[{i}].quantity")
+        if ln.quantity.is_finite() and ln.quantity < listing.moq:
+            c.add(
+                ErrorCode.INVALID,
+                f"Below the minimum order quantity ({listing.moq:f})",
+                f"lines[{i}].quantity",
+            )
+    address = _address(c, delivery_address) if delivery_address else None
+    groups: dict[tuple[int, str], list[OrderLineInput]] = defaultdict(list)
+    for ln in lines:
+        listing = listings.get(ln.listing_id)
+        if listing is not None:
+            groups[(listing.supplier_org_id or 0, listing.currency)].append(ln)
+    ref = (external_reference or "").strip() or None
+    if ref and len(groups) > 1:
+        c.add(
+            ErrorCode.INVALID,
+            f"An external reference names one order; these lines make {len(groups)}",
+            "externalReference",
+        )
+    if (
+        ref
+        and (
+            await session.execute(
+                select(PurchaseOrder.id).where(
+                    PurchaseOrder.buyer_org_id == v.organization_id,
+                    PurchaseOrder.external_reference == ref,
+                )
+            )
+        ).first()
+    ):
+        c.add(
+            ErrorCode.DUPLICATE,
+            "Another order of yours has this external reference",
+            "externalReference",
+        )
+    c.raise_if_any()
+    orders = []
+    for (supplier_id, currency), group in sorted(groups.items()):
+        po = PurchaseOrder(
+            number=await next_number(session, v.organization_id, "PO"),
+            buyer_org_id=v.organization_id,
+            supplier_org_id=supplier_id,
+            created_by_id=v.user_id,
+            status=PoStatus.DRAFT.value,
+            currency=currency,
+            subtotal=Decimal(0),
+            shipping_cost=Decimal(0),
+            total=Decimal(0),
+            delivery_address=address,
+            need_by=need_by,
+            listing_order=True,
+            external_reference=ref,
+        )
+        session.add(po)
+        await session.flush()
+        subtotal = Decimal(0)
+        for pos, ln in enumerate(group, start=1):
+            listing = listings[ln.listing_id]
+            price = tier_price(listing, ln.quantity)
+            total = price * ln.quantity
+            subtotal += total
+            session.add(
+                PurchaseOrderLine(
+                    purchase_order_id=po.id,
+                    position=pos,
+                    listing_id=listing.id,
+                    description=listing.title,
+                    unit=listing.unit,
+                    quantity=ln.quantity,
+                    unit_price=price,
+                    line_total=total,
+                )
+            )
+        po.subtotal = subtotal
+        po.total = subtotal
+        orders.append(po)
+        await record(
+            session,
+            v,
+            action="purchase_order.created",
+            entity=po,
+            organization_id=v.organization_id,
+        )
+    return orders

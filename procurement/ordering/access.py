@@ -1,0 +1,72 @@
+"""Loading an order for a write: the right side, the right role, locked, current version."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.errors import DomainError, ErrorCode, forbidden, not_found
+from procurement.ordering.models import PoStatus, PurchaseOrder
+from procurement.ordering.queries import visible_orders
+from procurement.ordering.states import ACTIONS, TRANSITIONS, Side
+from procurement.viewer import Viewer, require_viewer
+
+
+def side_of(viewer: Viewer, po: PurchaseOrder) -> Side | None:
+    if viewer.organization_id == po.buyer_org_id:
+        return Side.BUYER
+    if viewer.organization_id == po.supplier_org_id:
+        return Side.SUPPLIER
+    return None
+
+
+async def load_for(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    action: str,
+    expected_version: int | None = None,
+    field: str = "id",
+) -> tuple[Viewer, PurchaseOrder]:
+    """The order, row-locked, after checking who may take ``action`` on it now.
+
+    Not visible: NOT_FOUND.  Wrong side or role: FORBIDDEN.  Stale ``expected_version``:
+    VERSION_CONFLICT naming the current one.  Not allowed in this state:
+    INVALID_TRANSITION.
+    """
+    v = require_viewer(viewer)
+    po = (
+        await session.execute(
+            select(PurchaseOrder)
+            .where(PurchaseOrder.id == po_id, visible_orders(v))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if po is None:
+        raise not_found("Purchase order", field)
+    spec = ACTIONS[action]
+    if side_of(v, po) is not spec.side:
+        raise forbidden(f"{action.lower()} is for the {spec.side.value.lower()}")
+    if not v.has(*spec.roles):
+        raise forbidden("This needs one of the roles: " + ", ".join(sorted(spec.roles)))
+    if expected_version is not None and expected_version != po.version:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT,
+            f"The order was changed meanwhile (current version {po.version})",
+            "expectedVersion",
+        )
+    if (PoStatus(po.status), action) not in TRANSITIONS:
+        raise DomainError.of(
+            ErrorCode.INVALID_TRANSITION,
+            f"Cannot {action.lower().replace('_', ' ')} an order that is {po.status}",
+            field,
+        )
+    return v, po
+
+
+def move(po: PurchaseOrder, action: str, target: PoStatus) -> None:
+    """Set the new state, which must be one the table lists for this action."""
+    allowed = TRANSITIONS[(PoStatus(po.status), action)]
+    if target not in allowed:  # a service bug, not a client error
+        raise RuntimeError(f"{action} cannot lead from {po.status} to {target}")
+    po.status = target.value

@@ -1,0 +1,134 @@
+"""Approval policy: amount bands in the buying organisation's base currency, each naming
+how many approvals it needs (DESIGN §4).
+
+An approver has the APPROVER role and an approval limit not below the order total (in
+the base currency); the submitter never approves their own order; one person approves
+once per round; the order is APPROVED when its band's count is reached; one rejection
+returns it to DRAFT.  ``approvals_needed`` is the only way the count is decided, and
+``submit``, ``approve`` and ``change`` are the only ways into APPROVED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.amounts import check_positive
+from procurement.audit.service import record
+from procurement.errors import Collector, DomainError, ErrorCode, forbidden
+from procurement.money.fx import load_table
+from procurement.ordering.models import ApprovalPolicy, PurchaseOrder
+from procurement.parties.models import Organization
+from procurement.sourcing.clock import db_now
+from procurement.viewer import Role, Viewer, require_viewer
+
+
+@dataclass(frozen=True)
+class Band:
+    up_to: Decimal | None
+    approvals_required: int
+
+
+async def set_policy(
+    session: AsyncSession, viewer: Viewer | None, bands: Sequence[Band]
+) -> ApprovalPolicy:
+    """Replace the organisation's bands (ORG_ADMIN).  Ascending, at most one open-ended
+    band and it comes last; an amount above every band cannot be approved."""
+    v = require_viewer(viewer)
+    if Role.ORG_ADMIN not in v.roles:
+        raise forbidden("Only organisation administrators set the approval policy")
+    c = Collector()
+    last: Decimal | None = None
+    for i, b in enumerate(bands):
+        f = f"bands[{i}]"
+        if b.approvals_required < 0 or b.approvals_required > 10:
+            c.add(ErrorCode.INVALID, "0 to 10 approvals", f"{f}.approvalsRequired")
+        if b.up_to is None:
+            if i != len(bands) - 1:
+                c.add(ErrorCode.INVALID, "Only the last band may be open-ended", f"{f}.upTo")
+            continue
+        check_positive(c, b.up_to, f"{f}.upTo")
+        if last is not None and b.up_to <= last:
+            c.add(ErrorCode.INVALID, "Bands must ascend", f"{f}.upTo")
+        last = b.up_to
+    c.raise_if_any()
+    policy = (
+        await session.execute(
+            select(ApprovalPolicy)
+            .where(ApprovalPolicy.organization_id == v.organization_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    stored = [
+        {
+            "up_to": str(b.up_to) if b.up_to is not None else None,
+            "approvals_required": b.approvals_required,
+        }
+        for b in bands
+    ]
+    before = None
+    if policy is None:
+        policy = ApprovalPolicy(organization_id=v.organization_id, bands=stored)
+        session.add(policy)
+    else:
+        before = {"bands": policy.bands}
+        policy.bands = stored
+        policy.version += 1
+    await session.flush()
+    await record(
+        session,
+        v,
+        action="approval_policy.set",
+        entity=policy,
+        entity_id=v.organization_id,
+        organization_id=v.organization_id,
+        before=before,
+        after={"bands": stored},
+    )
+    return policy
+
+
+async def get_policy(session: AsyncSession, organization_id: int) -> list[Band]:
+    policy = (
+        await session.execute(
+            select(ApprovalPolicy).where(ApprovalPolicy.organization_id == organization_id)
+        )
+    ).scalar_one_or_none()
+    if policy is None:
+        return []
+    return [
+        Band(Decimal(b["up_to"]) if b["up_to"] is not None else None, int(b["approvals_required"]))
+        for b in policy.bands
+    ]
+
+
+async def total_in_base(session: AsyncSession, po: PurchaseOrder) -> tuple[Decimal, str]:
+    base = (
+        await session.execute(
+            select(Organization.base_currency).where(Organization.id == po.buyer_org_id)
+        )
+    ).scalar_one()
+    if po.currency == base:
+        return po.total, base
+    table = await load_table(session, (await db_now(session)).date())
+    return po.total * table.conversion(po.currency, base).rate, base
+
+
+async def approvals_needed(session: AsyncSession, po: PurchaseOrder) -> int:
+    """The band's count for the order's total; no policy means none needed."""
+    bands = await get_policy(session, po.buyer_org_id or 0)
+    if not bands:
+        return 0
+    amount, base = await total_in_base(session, po)
+    for b in bands:
+        if b.up_to is None or amount <= b.up_to:
+            return b.approvals_required
+    raise DomainError.of(
+        ErrorCode.INVALID,
+        f"The total ({amount:.2f} {base}) is above every approval band; it cannot be approved",
+        "id",
+    )

@@ -1,0 +1,416 @@
+"""Purchase order lifecycle: submit, approve, reject, send, acknowledge, decline, cancel,
+change; and the actions a viewer may take now.
+
+Every transition locks the order row and checks the version (``access.load_for``), so
+of two conflicting actions exactly one wins and the other sees the new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.amounts import check_positive
+from procurement.audit.service import record, snapshot
+from procurement.errors import Collector, DomainError, ErrorCode, forbidden
+from procurement.ordering.access import load_for, move, side_of
+from procurement.ordering.approvals import approvals_needed, total_in_base
+from procurement.ordering.models import (
+    Approval,
+    PoRevision,
+    PoStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+from procurement.ordering.states import ACTIONS, TRANSITIONS
+from procurement.sourcing.clock import db_now
+from procurement.sourcing.inputs import Address
+from procurement.unset import UNSET, Unset
+from procurement.viewer import Role, Viewer
+
+
+async def order_lines(session: AsyncSession, po_id: int) -> list[PurchaseOrderLine]:
+    return list(
+        (
+            await session.execute(
+                select(PurchaseOrderLine)
+                .where(PurchaseOrderLine.purchase_order_id == po_id)
+                .order_by(PurchaseOrderLine.position)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+
+
+def order_snapshot(po: PurchaseOrder, lines: Sequence[PurchaseOrderLine]) -> dict[str, Any]:
+    data = snapshot(po) or {}
+    data["lines"] = [snapshot(ln) for ln in lines]
+    return data
+
+
+async def _audit(
+    session: AsyncSession,
+    v: Viewer,
+    po: PurchaseOrder,
+    action: str,
+    before: dict[str, Any] | None,
+    **extra: Any,
+) -> None:
+    await record(
+        session,
+        v,
+        action=f"purchase_order.{action}",
+        entity=po,
+        organization_id=po.buyer_org_id,
+        before=before,
+        event_payload={
+            "purchase_order_id": po.id,
+            "number": po.number,
+            "status": po.status,
+            "version": po.version,
+            "buyer_org_id": po.buyer_org_id,
+            "supplier_org_id": po.supplier_org_id,
+            **extra,
+        },
+    )
+
+
+async def _enter_approval(session: AsyncSession, po: PurchaseOrder, action: str) -> None:
+    """Start a new approval round: APPROVED at once if the policy asks for none."""
+    po.approval_round += 1
+    po.approvals_required = await approvals_needed(session, po)
+    if po.approvals_required == 0:
+        move(po, action, PoStatus.APPROVED)
+        po.approved_total = po.total
+    else:
+        move(po, action, PoStatus.PENDING_APPROVAL)
+
+
+async def submit(
+    session: AsyncSession, viewer: Viewer | None, po_id: int, expected_version: int | None = None
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "SUBMIT", expected_version)
+    before = snapshot(po)
+    po.submitted_by_id = v.user_id
+    po.status_reason = None
+    await _enter_approval(session, po, "SUBMIT")
+    po.version += 1
+    await _audit(session, v, po, "submitted", before, approvals_required=po.approvals_required)
+    return po
+
+
+async def _approvals(session: AsyncSession, po: PurchaseOrder) -> list[Approval]:
+    return list(
+        (
+            await session.execute(
+                select(Approval).where(
+                    Approval.purchase_order_id == po.id,
+                    Approval.round == po.approval_round,
+                    Approval.decision == "APPROVED",
+                )
+            )
+        ).scalars()
+    )
+
+
+def approver_problem(
+    v: Viewer, po: PurchaseOrder, approvals: Sequence[Approval], amount: Decimal, base: str
+) -> str | None:
+    """Why ``v`` may not approve ``po`` now (None: they may).  Pure, so the API can answer
+    ``availableActions`` for a whole page from batched data."""
+    if Role.APPROVER not in v.roles:
+        return "This needs the APPROVER role"
+    if v.user_id is None:
+        return "Approvals are made by people, not API keys"
+    if po.submitted_by_id == v.user_id:
+        return "You cannot approve an order you submitted"
+    if any(
+        a.approver_id == v.user_id and a.round == po.approval_round and a.decision == "APPROVED"
+        for a in approvals
+    ):
+        return "You have already approved this order"
+    if v.approval_limit is None or v.approval_limit < amount:
+        return (
+            f"Your approval limit ({v.approval_limit or 0:.2f} {base}) is below the order "
+            f"total ({amount:.2f} {base})"
+        )
+    return None
+
+
+async def _check_approver(session: AsyncSession, v: Viewer, po: PurchaseOrder) -> None:
+    amount, base = await total_in_base(session, po)
+    problem = approver_problem(v, po, await _approvals(session, po), amount, base)
+    if problem is not None:
+        code = ErrorCode.DUPLICATE if "already" in problem else ErrorCode.FORBIDDEN
+        raise DomainError.of(code, problem, "id")
+
+
+async def approve(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "APPROVE", expected_version)
+    await _check_approver(session, v, po)
+    before = snapshot(po)
+    session.add(
+        Approval(
+            purchase_order_id=po.id,
+            round=po.approval_round,
+            approver_id=v.user_id,
+            decision="APPROVED",
+            comment=comment,
+        )
+    )
+    count = len(await _approvals(session, po)) + 1
+    if count >= po.approvals_required:
+        move(po, "APPROVE", PoStatus.APPROVED)
+        po.approved_total = po.total
+    po.version += 1
+    await _audit(
+        session,
+        v,
+        po,
+        "approved",
+        before,
+        approvals=count,
+        approvals_required=po.approvals_required,
+    )
+    return po
+
+
+async def reject(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "REJECT", expected_version)
+    if v.user_id is None:
+        raise forbidden("Approvals are made by people, not API keys")
+    if po.submitted_by_id == v.user_id:
+        raise DomainError.of(
+            ErrorCode.FORBIDDEN, "You cannot decide on an order you submitted", "id"
+        )
+    if not reason.strip():
+        raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
+    before = snapshot(po)
+    session.add(
+        Approval(
+            purchase_order_id=po.id,
+            round=po.approval_round,
+            approver_id=v.user_id,
+            decision="REJECTED",
+            comment=reason.strip(),
+        )
+    )
+    move(po, "REJECT", PoStatus.DRAFT)
+    po.status_reason = reason.strip()
+    po.version += 1
+    await _audit(session, v, po, "rejected", before, reason=reason.strip())
+    return po
+
+
+async def send(
+    session: AsyncSession, viewer: Viewer | None, po_id: int, expected_version: int | None = None
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "SEND", expected_version)
+    before = snapshot(po)
+    move(po, "SEND", PoStatus.SENT)
+    po.version += 1
+    await _audit(session, v, po, "sent", before)
+    return po
+
+
+async def acknowledge(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    delivery_date: date | None = None,
+    expected_version: int | None = None,
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "ACKNOWLEDGE", expected_version)
+    if delivery_date is not None and delivery_date < (await db_now(session)).date():
+        raise DomainError.of(ErrorCode.INVALID, "The delivery date is in the past", "deliveryDate")
+    before = snapshot(po)
+    move(po, "ACKNOWLEDGE", PoStatus.ACKNOWLEDGED)
+    po.confirmed_delivery_date = delivery_date
+    po.status_reason = None
+    po.version += 1
+    await _audit(session, v, po, "acknowledged", before)
+    return po
+
+
+async def decline(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "DECLINE", expected_version)
+    if not reason.strip():
+        raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
+    before = snapshot(po)
+    move(po, "DECLINE", PoStatus.DECLINED)
+    po.status_reason = reason.strip()
+    po.version += 1
+    await _audit(session, v, po, "declined", before, reason=reason.strip())
+    return po
+
+
+async def cancel(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> PurchaseOrder:
+    v, po = await load_for(session, viewer, po_id, "CANCEL", expected_version)
+    if not reason.strip():
+        raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
+    before = snapshot(po)
+    move(po, "CANCEL", PoStatus.CANCELLED)
+    po.status_reason = reason.strip()
+    po.version += 1
+    await _audit(session, v, po, "cancelled", before, reason=reason.strip())
+    return po
+
+
+@dataclass(frozen=True)
+class LineChange:
+    line_id: int
+    quantity: Decimal
+
+
+async def change(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    po_id: int,
+    *,
+    expected_version: int | None,
+    delivery_address: Address | Unset | None = UNSET,
+    need_by: date | Unset | None = UNSET,
+    lines: Sequence[LineChange] = (),
+) -> PurchaseOrder:
+    """A change order, until the first shipment.  Each change bumps the version and keeps
+    a revision (before and after).  A total above the amount already approved goes back
+    through approval; a change to an acknowledged order needs acknowledging again."""
+    from procurement.sourcing.rfqs import _address  # the one address check
+
+    v, po = await load_for(session, viewer, po_id, "CHANGE", expected_version)
+    current = await order_lines(session, po_id)
+    before = order_snapshot(po, current)
+    c = Collector()
+    if delivery_address is not UNSET:
+        po.delivery_address = _address(c, delivery_address) if delivery_address else None
+    if need_by is not UNSET:
+        if need_by is not None and need_by < (await db_now(session)).date():
+            c.add(ErrorCode.INVALID, "The need-by date is in the past", "needBy")
+        po.need_by = need_by
+    by_id = {ln.id: ln for ln in current}
+    for i, ch in enumerate(lines):
+        ln = by_id.get(ch.line_id)
+        if ln is None:
+            c.add(ErrorCode.NOT_FOUND, "Not a line of this order", f"lines[{i}].lineId")
+            continue
+        check_positive(c, ch.quantity, f"lines[{i}].quantity")
+        ln.quantity = ch.quantity
+        ln.line_total = ln.unit_price * ch.quantity
+    c.raise_if_any()
+    po.subtotal = sum((ln.line_total for ln in current), Decimal(0))
+    po.total = po.subtotal + po.shipping_cost
+    status = PoStatus(po.status)
+    if status is PoStatus.PENDING_APPROVAL:
+        await _enter_approval(session, po, "CHANGE")  # approvers saw other numbers
+    elif (
+        status is not PoStatus.DRAFT
+        and po.approved_total is not None
+        and po.total > po.approved_total
+    ):
+        await _enter_approval(session, po, "CHANGE")
+    elif status is PoStatus.ACKNOWLEDGED:
+        move(po, "CHANGE", PoStatus.SENT)
+    po.version += 1
+    after = order_snapshot(po, current)
+    session.add(
+        PoRevision(
+            purchase_order_id=po.id,
+            version=po.version,
+            changed_by_id=v.user_id,
+            before=before,
+            after=after,
+        )
+    )
+    await record(
+        session,
+        v,
+        action="purchase_order.changed",
+        entity=po,
+        organization_id=po.buyer_org_id,
+        before=before,
+        after=after,
+    )
+    return po
+
+
+def available_actions(
+    viewer: Viewer | None,
+    po: PurchaseOrder,
+    approvals: Sequence[Approval],
+    amount: Decimal,
+    base: str,
+) -> list[str]:
+    """What this viewer may do now, as the checks would judge it (approval specifics too),
+    so a client shows exactly the buttons that will work."""
+    if viewer is None:
+        return []
+    status = PoStatus(po.status)
+    side = side_of(viewer, po)
+    out = []
+    for name, spec in ACTIONS.items():
+        if (status, name) not in TRANSITIONS or side is not spec.side:
+            continue
+        if not viewer.has(*spec.roles):
+            continue
+        if name == "APPROVE" and approver_problem(viewer, po, approvals, amount, base):
+            continue
+        if name == "REJECT" and (viewer.user_id is None or po.submitted_by_id == viewer.user_id):
+            continue
+        out.append(name)
+    return out
+
+
+async def approvals_awaiting(session: AsyncSession, viewer: Viewer | None) -> list[int]:
+    """Orders of the viewer's organisation pending approval that the viewer may approve."""
+    if viewer is None or Role.APPROVER not in viewer.roles or viewer.user_id is None:
+        return []
+    pos = list(
+        (
+            await session.execute(
+                select(PurchaseOrder)
+                .where(
+                    PurchaseOrder.buyer_org_id == viewer.organization_id,
+                    PurchaseOrder.status == PoStatus.PENDING_APPROVAL.value,
+                )
+                .order_by(PurchaseOrder.id)
+            )
+        ).scalars()
+    )
+    out = []
+    for po in pos:
+        try:
+            await _check_approver(session, viewer, po)
+        except DomainError:
+            continue
+        out.append(po.id or 0)
+    return out
