@@ -170,7 +170,8 @@ async def approve(
             comment=comment,
         )
     )
-    count = len(await _approvals(session, po)) + 1
+    await session.flush()
+    count = len(await _approvals(session, po))  # includes the one just added
     if count >= po.approvals_required:
         move(po, "APPROVE", PoStatus.APPROVED)
         po.approved_total = po.total

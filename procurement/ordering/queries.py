@@ -142,7 +142,7 @@ def _grouped(rows: Any, key: str) -> dict[int, list[Any]]:
 
 
 async def children_by_order(
-    session: AsyncSession, model: Any, ids: Sequence[int]
+    session: AsyncSession, ids: Sequence[int], *, model: Any
 ) -> dict[int, list[Any]]:
     """Approvals, revisions, shipments, receipts, invoices or returns of many orders."""
     rows = (
