@@ -8,6 +8,7 @@ from fixtures.loader import demo_data, load_demo
 from procurement.db import Database
 from procurement.money.models import FxRate
 from procurement.parties.models import Category, Organization, User, VerificationStatus
+from procurement.ordering.models import PurchaseOrder
 from procurement.sourcing.models import Quote, Rfq
 from tests.helpers import Api
 
@@ -21,7 +22,7 @@ mutation($input: TokenCreateInput!) {
 async def _counts(db: Database) -> dict[str, int]:
     out = {}
     async with db.read() as s:
-        for model in (Category, Organization, User, FxRate, Rfq, Quote):
+        for model in (Category, Organization, User, FxRate, Rfq, Quote, PurchaseOrder):
             out[model.__name__] = (
                 await s.execute(select(func.count()).select_from(model))
             ).scalar_one()
@@ -48,6 +49,20 @@ async def test_demo_loads_once(api: Api) -> None:
         quote_count = (await s.execute(select(func.count()).select_from(Quote))).scalar_one()
     assert rfq_states == {"DRAFT", "OPEN", "CLOSED", "CANCELLED", "AWARDED"}
     assert quote_count == 9
+    async with api.db.read() as s:
+        po_states = set((await s.execute(select(PurchaseOrder.status))).scalars())
+    assert po_states == {
+        "DRAFT",
+        "PENDING_APPROVAL",
+        "APPROVED",
+        "SENT",
+        "ACKNOWLEDGED",
+        "DECLINED",
+        "IN_FULFILMENT",
+        "RECEIVED",
+        "CLOSED",
+        "CANCELLED",
+    }
 
 
 async def test_demo_users_sign_in_with_the_readme_password(api: Api) -> None:
