@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from fixtures.loader import demo_data, load_demo
 from procurement.db import Database
 from procurement.money.models import FxRate
-from procurement.parties.models import Category, Organization, User, VerificationStatus
 from procurement.ordering.models import PurchaseOrder
+from procurement.parties.models import Category, Organization, User, VerificationStatus
 from procurement.sourcing.models import Quote, Rfq
 from tests.helpers import Api
 
