@@ -136,7 +136,7 @@ class ListingFieldsInput:
             return svc.UNSET if value is None else given(value)
 
         return svc.ListingFields(
-            title=given(self.title),
+            title=keep(self.title),
             description=given(self.description),
             category_id=given(self.category_id, lambda c: decode_id(c, "Category", "categoryId")),
             unit=keep(self.unit),

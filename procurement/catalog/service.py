@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.amounts import check_positive
+from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
 from procurement.catalog.models import Listing, ListingStatus, StockStatus
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
@@ -31,6 +31,8 @@ from procurement.sourcing.inputs import Address
 from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer, require_viewer
+
+_QTY, _PRICE = Decimal("0.0001"), Decimal("0.000001")
 
 
 class ListingSort(StrEnum):
@@ -117,8 +119,10 @@ async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: Listi
             check_positive(c, q, f"tiers[{i}].minQuantity")
             check_positive(c, p, f"tiers[{i}].unitPrice")
         listing.tiers = [
-            {"min_quantity": str(q), "unit_price": str(p)}
+            # stored at the columns' scales, so reads show what is kept
+            {"min_quantity": str(q.quantize(_QTY)), "unit_price": str(p.quantize(_PRICE))}
             for q, p in sorted(f.tiers, key=lambda t: t[0])
+            if q.is_finite() and p.is_finite() and max(q, p) < LIMIT
         ]
     if f.lead_time_days is not UNSET:
         if not 0 <= f.lead_time_days <= 3650:

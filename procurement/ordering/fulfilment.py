@@ -144,7 +144,8 @@ async def create_shipment(
         line = by_id.get(ln.line_id)
         if line is None or not ln.quantity.is_finite():
             continue
-        limit = line.quantity * (1 + tolerance)
+        # rejected goods may be replaced: they do not count against the ordered quantity
+        limit = line.quantity * (1 + tolerance) + line.rejected_quantity
         if line.shipped_quantity + ln.quantity > limit:
             c.add(
                 ErrorCode.INVALID,
@@ -213,20 +214,24 @@ async def create_receipt(
         ],
     )
     session.add(receipt)
+    await session.flush()
     done = all(ln.accepted_quantity >= ln.quantity for ln in current)
-    move(po, "RECEIVE", PoStatus.RECEIVED if done else PoStatus.IN_FULFILMENT)
+    if not done:
+        move(po, "RECEIVE", PoStatus.IN_FULFILMENT)
+    elif await _settled(session, po, current):  # invoiced ahead of this last receipt
+        move(po, "RECEIVE", PoStatus.CLOSED)
+    else:
+        move(po, "RECEIVE", PoStatus.RECEIVED)
     po.version += 1
     await session.flush()
     await _event(session, v, po, "goods_receipt.created", receipt)
     return receipt
 
 
-async def _close_if_settled(
-    session: AsyncSession, po: PurchaseOrder, action: str, current: Sequence[PurchaseOrderLine]
-) -> None:
-    """RECEIVED, every accepted quantity invoiced, nothing waiting for review: CLOSED."""
-    if po.status != PoStatus.RECEIVED.value:
-        return
+async def _settled(
+    session: AsyncSession, po: PurchaseOrder, current: Sequence[PurchaseOrderLine]
+) -> bool:
+    """Every accepted (and not returned) quantity invoiced, nothing waiting for review."""
     open_review = (
         await session.execute(
             select(Invoice.id).where(
@@ -235,9 +240,16 @@ async def _close_if_settled(
             )
         )
     ).first()
-    if open_review is None and all(
+    return open_review is None and all(
         ln.invoiced_quantity >= ln.accepted_quantity - ln.returned_quantity for ln in current
-    ):
+    )
+
+
+async def _close_if_settled(
+    session: AsyncSession, po: PurchaseOrder, action: str, current: Sequence[PurchaseOrderLine]
+) -> None:
+    """A RECEIVED order that is settled becomes CLOSED."""
+    if po.status == PoStatus.RECEIVED.value and await _settled(session, po, current):
         move(po, action, PoStatus.CLOSED)
 
 
@@ -472,7 +484,7 @@ async def decide_return(
     if rr.status != ReturnStatus.REQUESTED.value:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
     if not approve and not (note or "").strip():
-        raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
+        raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "note")
     before = snapshot(rr)
     rr.status = (ReturnStatus.APPROVED if approve else ReturnStatus.REJECTED).value
     rr.decision_note = note
@@ -512,6 +524,7 @@ async def receive_return(
         current[ln["line_id"]].returned_quantity += Decimal(ln["quantity"])
     rr.status = ReturnStatus.RECEIVED.value
     rr.credit_amount = credit_amount
+    await _close_if_settled(session, po, "DECIDE_RETURN", list(current.values()))
     po.version += 1
     await _event(session, v, po, "return_request.received", rr, before)
     return rr

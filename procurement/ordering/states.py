@@ -60,7 +60,7 @@ ACTIONS: dict[str, Action] = {
         _a("SEND", Side.BUYER, {Role.BUYER}, {S.APPROVED: (S.SENT,)}),
         _a("ACKNOWLEDGE", Side.SUPPLIER, {Role.SUPPLIER_SALES}, {S.SENT: (S.ACKNOWLEDGED,)}),
         _a("DECLINE", Side.SUPPLIER, {Role.SUPPLIER_SALES}, {S.SENT: (S.DECLINED,)}),
-        _a("CHANGE", Side.BUYER, {Role.BUYER}, {s: (s, S.PENDING_APPROVAL) for s in _CHANGEABLE}),
+        _a("CHANGE", Side.BUYER, {Role.BUYER}, _CHANGE_TARGETS),
         _a("CANCEL", Side.BUYER, {Role.BUYER}, dict.fromkeys(_CHANGEABLE, (S.CANCELLED,))),
         _a(
             "SHIP",
@@ -68,7 +68,13 @@ ACTIONS: dict[str, Action] = {
             {Role.SUPPLIER_SALES},
             {S.ACKNOWLEDGED: (S.IN_FULFILMENT,), S.IN_FULFILMENT: (S.IN_FULFILMENT,)},
         ),
-        _a("RECEIVE", Side.BUYER, {Role.BUYER}, {S.IN_FULFILMENT: (S.IN_FULFILMENT, S.RECEIVED)}),
+        _a(
+            "RECEIVE",
+            Side.BUYER,
+            {Role.BUYER},
+            # CLOSED: the last receipt of goods that were invoiced ahead of it
+            {S.IN_FULFILMENT: (S.IN_FULFILMENT, S.RECEIVED, S.CLOSED)},
+        ),
         _a(
             "INVOICE",
             Side.SUPPLIER,
@@ -91,7 +97,12 @@ ACTIONS: dict[str, Action] = {
             "DECIDE_RETURN",
             Side.SUPPLIER,
             {Role.SUPPLIER_SALES},
-            {S.IN_FULFILMENT: (S.IN_FULFILMENT,), S.RECEIVED: (S.RECEIVED,), S.CLOSED: (S.CLOSED,)},
+            # CLOSED: receiving returned goods can settle the last open quantity
+            {
+                S.IN_FULFILMENT: (S.IN_FULFILMENT,),
+                S.RECEIVED: (S.RECEIVED, S.CLOSED),
+                S.CLOSED: (S.CLOSED,),
+            },
         ),
     )
 }
