@@ -86,6 +86,8 @@ async def claim(
                 None,
             ) from None
         raise
+    # the 200 ms bound is for the claim only: the business write waits for locks as usual
+    await session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     if inserted is None:
         if row.request_hash != digest:
             raise DomainError.of(
