@@ -82,14 +82,22 @@ async def _audit(
 
 
 async def _enter_approval(session: AsyncSession, po: PurchaseOrder, action: str) -> None:
-    """Start a new approval round: APPROVED at once if the policy asks for none."""
+    """Start a new approval round: approved at once if the policy asks for none.
+
+    On a change that needs no approval, an order already sent stays SENT (an acknowledged
+    one goes back to SENT, to be acknowledged again) and a pending one becomes APPROVED.
+    """
     po.approval_round += 1
     po.approvals_required = await approvals_needed(session, po)
-    if po.approvals_required == 0:
-        move(po, action, PoStatus.APPROVED)
-        po.approved_total = po.total
-    else:
+    if po.approvals_required > 0:
         move(po, action, PoStatus.PENDING_APPROVAL)
+        return
+    po.approved_total = po.total
+    status = PoStatus(po.status)
+    if action != "CHANGE" or status in (PoStatus.PENDING_APPROVAL, PoStatus.APPROVED):
+        move(po, action, PoStatus.APPROVED)
+    elif status is PoStatus.ACKNOWLEDGED:
+        move(po, action, PoStatus.SENT)
 
 
 async def submit(
