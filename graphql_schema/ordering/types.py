@@ -16,6 +16,7 @@ from graphql_schema.node import Node
 from graphql_schema.parties.types import Organization, User
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.types import Address, Incoterm, Rfq
+from procurement.ordering.approvals import convert_total
 from procurement.ordering.models import GoodsReceipt as GoodsReceiptModel
 from procurement.ordering.models import Invoice as InvoiceModel
 from procurement.ordering.models import InvoiceStatus as DomainInvoiceStatus
@@ -431,10 +432,8 @@ class PurchaseOrder(Node):
         approvals = await self._children(info, "approvals")
         buyer = await ctx.loaders.organization.load(m.buyer_org_id or 0)
         assert buyer is not None
-        amount = m.total
-        if m.currency != buyer.base_currency:
-            table = await ctx.fx_table()
-            amount = m.total * table.conversion(m.currency, buyer.base_currency).rate
+        base = buyer.base_currency
+        amount = m.total if m.currency == base else convert_total(m, base, await ctx.fx_table())
         return [
             PurchaseOrderAction(a)
             for a in available_actions(ctx.viewer, m, approvals, amount, buyer.base_currency)

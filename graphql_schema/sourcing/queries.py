@@ -12,7 +12,6 @@ from graphql_schema.ids import decode_id
 from graphql_schema.node import register_node
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.sourcing.quote_types import Quote, QuoteLine
-from graphql_schema.sourcing.sealing import prices_sealed
 from graphql_schema.sourcing.types import (
     QuoteStatus,
     Rfq,
@@ -31,6 +30,7 @@ from procurement.sourcing.models import RfqLine as RfqLineModel
 from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
 from procurement.sourcing.models import RfqStatus as DomainRfqStatus
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
+from procurement.sourcing.sealing import prices_sealed
 
 
 @strawberry.input

@@ -15,7 +15,6 @@ from graphql_schema.node import Node
 from graphql_schema.pagination import Connection, Edge, PageInfo
 from graphql_schema.parties.types import Organization
 from graphql_schema.scalars import Money
-from graphql_schema.sourcing.sealing import prices_sealed
 from graphql_schema.sourcing.types import Incoterm, QuoteStatus, Rfq, RfqLine
 from procurement.pagination import decode_cursor, encode_cursor, page_size
 from procurement.sourcing.models import Quote as QuoteModel
@@ -23,6 +22,7 @@ from procurement.sourcing.models import QuoteLine as QuoteLineModel
 from procurement.sourcing.models import QuoteRevision as QuoteRevisionModel
 from procurement.sourcing.models import Rfq as RfqModel
 from procurement.sourcing.pricing import line_total, quote_total
+from procurement.sourcing.sealing import prices_sealed
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context

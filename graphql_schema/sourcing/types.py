@@ -30,6 +30,7 @@ from procurement.sourcing.models import (
 from procurement.sourcing.models import RfqStatus as DomainRfqStatus
 from procurement.sourcing.models import Visibility as DomainVisibility
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
+from procurement.sourcing.sealing import counted_quote, rfq_prices_sealed
 
 if TYPE_CHECKING:
     from graphql_schema.comparison.types import Comparison, ComparisonInput
@@ -311,16 +312,11 @@ class Rfq(Node):
         if not self._buyer_side:
             return None
         rows = await _ctx(info).loaders.rfq_quotes.load(self._quote_key(info))
-        return sum(1 for q in rows if q.status != DomainQuoteStatus.WITHDRAWN.value)
+        return sum(1 for q in rows if counted_quote(q))
 
     @strawberry.field(description="True while a sealed RFQ hides quote prices from you.")
     def prices_sealed(self, info: Info) -> bool:
-        return (
-            self._buyer_side
-            and self._model.sealed
-            and effective_status(self._model, app_now())
-            not in (DomainRfqStatus.CLOSED, DomainRfqStatus.AWARDED)
-        )
+        return self._buyer_side and rfq_prices_sealed(self._model)
 
     @strawberry.field(description="Your organisation's live quote on this RFQ, if any.")
     async def my_quote(self, info: Info) -> QuoteRef | None:

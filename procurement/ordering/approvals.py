@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.amounts import check_positive
 from procurement.audit.service import record
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
-from procurement.money.fx import load_table
+from procurement.money.fx import FxTable, load_table
 from procurement.ordering.models import ApprovalPolicy, PurchaseOrder
 from procurement.parties.models import Organization
 from procurement.sourcing.clock import db_now
@@ -104,6 +104,13 @@ async def get_policy(session: AsyncSession, organization_id: int) -> list[Band]:
         Band(Decimal(b["up_to"]) if b["up_to"] is not None else None, int(b["approvals_required"]))
         for b in policy.bands
     ]
+
+
+def convert_total(po: PurchaseOrder, base: str, table: FxTable) -> Decimal:
+    """The order total in the buying organisation's base currency."""
+    if po.currency == base:
+        return po.total
+    return po.total * table.conversion(po.currency, base).rate
 
 
 async def total_in_base(session: AsyncSession, po: PurchaseOrder) -> tuple[Decimal, str]:
