@@ -98,3 +98,24 @@ async def test_approval_bands_limits_and_self_approval(api: Api) -> None:
         shop.buyer.users["approver"].email,
         shop.buyer.users["approver2"].email,
     ]
+
+
+async def test_awarded_order_gets_an_external_reference_by_change(api: Api) -> None:
+    """ERP systems tag orders they did not create (awards) with their own key."""
+    from tests.ordering_docs import PO_CHANGE
+
+    shop = await Shop(api).setup()
+    first = await shop.order("20")
+    second = await shop.order("20")
+    p = await shop.act(
+        PO_CHANGE, {"id": first["id"], "expectedVersion": 1, "externalReference": "SAP-4500001"}
+    )
+    assert p["errors"] == [] and p["purchaseOrder"]["externalReference"] == "SAP-4500001"
+    dup = await shop.act(
+        PO_CHANGE, {"id": second["id"], "expectedVersion": 1, "externalReference": "SAP-4500001"}
+    )
+    assert dup["errors"][0]["code"] == "DUPLICATE"
+    found = await api.gql(
+        '{ purchaseOrder(externalReference: "SAP-4500001") { number } }', token=shop.token("buyer")
+    )
+    assert found["purchaseOrder"]["number"] == first["number"]

@@ -93,6 +93,9 @@ class PurchaseOrderChangeInput:
     delivery_address: AddressInput | None = strawberry.UNSET
     need_by: date | None = strawberry.UNSET
     lines: list[LineQuantityInput] | None = None
+    external_reference: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Your ERP's key for the order (unique)."
+    )
 
 
 @strawberry.input
@@ -140,12 +143,18 @@ class InvoiceSubmitInput:
 class InvoiceDecisionInput:
     id: strawberry.ID
     note: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None, description="The order's version."
+    )
 
 
 @strawberry.input
 class InvoiceDisputeInput:
     id: strawberry.ID
     reason: str
+    expected_version: int | None = strawberry.field(
+        default=None, description="The order's version."
+    )
 
 
 @strawberry.input
@@ -161,12 +170,18 @@ class ReturnRequestCreateInput:
 class ReturnDecisionInput:
     id: strawberry.ID
     note: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None, description="The order's version."
+    )
 
 
 @strawberry.input
 class ReturnReceiveInput:
     id: strawberry.ID
     credit_amount: Decimal
+    expected_version: int | None = strawberry.field(
+        default=None, description="The order's version."
+    )
 
 
 @strawberry.input
@@ -370,6 +385,7 @@ class OrderingMutation:
                 expected_version=input.expected_version,
                 delivery_address=given(input.delivery_address, lambda a: a.to_domain()),
                 need_by=given(input.need_by),
+                external_reference=given(input.external_reference),
                 lines=[
                     orders.LineChange(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
                     for i, ln in enumerate(input.lines or [])
@@ -455,7 +471,7 @@ class OrderingMutation:
         thing, po, errors = await _with_order(
             info,
             lambda s, v: fulfilment.accept_invoice(
-                s, v, decode_id(input.id, "Invoice"), input.note
+                s, v, decode_id(input.id, "Invoice"), input.note, input.expected_version
             ),
         )
         return InvoicePayload(
@@ -467,7 +483,7 @@ class OrderingMutation:
         thing, po, errors = await _with_order(
             info,
             lambda s, v: fulfilment.dispute_invoice(
-                s, v, decode_id(input.id, "Invoice"), input.reason
+                s, v, decode_id(input.id, "Invoice"), input.reason, input.expected_version
             ),
         )
         return InvoicePayload(
@@ -501,7 +517,12 @@ class OrderingMutation:
         return await _return(
             info,
             lambda s, v: fulfilment.decide_return(
-                s, v, decode_id(input.id, "ReturnRequest"), approve=True, note=input.note
+                s,
+                v,
+                decode_id(input.id, "ReturnRequest"),
+                approve=True,
+                note=input.note,
+                expected_version=input.expected_version,
             ),
         )
 
@@ -512,7 +533,12 @@ class OrderingMutation:
         return await _return(
             info,
             lambda s, v: fulfilment.decide_return(
-                s, v, decode_id(input.id, "ReturnRequest"), approve=False, note=input.note
+                s,
+                v,
+                decode_id(input.id, "ReturnRequest"),
+                approve=False,
+                note=input.note,
+                expected_version=input.expected_version,
             ),
         )
 
@@ -521,7 +547,11 @@ class OrderingMutation:
         return await _return(
             info,
             lambda s, v: fulfilment.receive_return(
-                s, v, decode_id(input.id, "ReturnRequest"), credit_amount=input.credit_amount
+                s,
+                v,
+                decode_id(input.id, "ReturnRequest"),
+                credit_amount=input.credit_amount,
+                expected_version=input.expected_version,
             ),
         )
 

@@ -331,7 +331,7 @@ async def submit_invoice(
 
 
 async def _invoice_for_buyer(
-    session: AsyncSession, viewer: Viewer | None, invoice_id: int
+    session: AsyncSession, viewer: Viewer | None, invoice_id: int, expected_version: int | None
 ) -> tuple[Viewer, PurchaseOrder, Invoice]:
     inv = (
         await session.execute(
@@ -342,7 +342,9 @@ async def _invoice_for_buyer(
     ).scalar_one_or_none()
     if inv is None:
         raise not_found("Invoice")
-    v, po = await load_for(session, viewer, inv.purchase_order_id or 0, "RESOLVE_INVOICE")
+    v, po = await load_for(
+        session, viewer, inv.purchase_order_id or 0, "RESOLVE_INVOICE", expected_version
+    )
     inv = (
         await session.execute(select(Invoice).where(Invoice.id == invoice_id).with_for_update())
     ).scalar_one()
@@ -350,9 +352,13 @@ async def _invoice_for_buyer(
 
 
 async def accept_invoice(
-    session: AsyncSession, viewer: Viewer | None, invoice_id: int, note: str | None = None
+    session: AsyncSession,
+    viewer: Viewer | None,
+    invoice_id: int,
+    note: str | None = None,
+    expected_version: int | None = None,
 ) -> Invoice:
-    v, po, inv = await _invoice_for_buyer(session, viewer, invoice_id)
+    v, po, inv = await _invoice_for_buyer(session, viewer, invoice_id, expected_version)
     if inv.status != InvoiceStatus.NEEDS_REVIEW.value:
         raise DomainError.of(
             ErrorCode.INVALID_TRANSITION,
@@ -369,9 +375,13 @@ async def accept_invoice(
 
 
 async def dispute_invoice(
-    session: AsyncSession, viewer: Viewer | None, invoice_id: int, reason: str
+    session: AsyncSession,
+    viewer: Viewer | None,
+    invoice_id: int,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Invoice:
-    v, po, inv = await _invoice_for_buyer(session, viewer, invoice_id)
+    v, po, inv = await _invoice_for_buyer(session, viewer, invoice_id, expected_version)
     if inv.status not in (InvoiceStatus.NEEDS_REVIEW.value, InvoiceStatus.MATCHED.value):
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This invoice is {inv.status}", "id")
     if po.status == PoStatus.CLOSED.value:
@@ -452,7 +462,7 @@ async def request_return(
 
 
 async def _return_for_supplier(
-    session: AsyncSession, viewer: Viewer | None, return_id: int
+    session: AsyncSession, viewer: Viewer | None, return_id: int, expected_version: int | None
 ) -> tuple[Viewer, PurchaseOrder, ReturnRequest]:
     rr = (
         await session.execute(
@@ -463,7 +473,9 @@ async def _return_for_supplier(
     ).scalar_one_or_none()
     if rr is None:
         raise not_found("Return request")
-    v, po = await load_for(session, viewer, rr.purchase_order_id or 0, "DECIDE_RETURN")
+    v, po = await load_for(
+        session, viewer, rr.purchase_order_id or 0, "DECIDE_RETURN", expected_version
+    )
     rr = (
         await session.execute(
             select(ReturnRequest).where(ReturnRequest.id == return_id).with_for_update()
@@ -479,8 +491,9 @@ async def decide_return(
     *,
     approve: bool,
     note: str | None = None,
+    expected_version: int | None = None,
 ) -> ReturnRequest:
-    v, po, rr = await _return_for_supplier(session, viewer, return_id)
+    v, po, rr = await _return_for_supplier(session, viewer, return_id, expected_version)
     if rr.status != ReturnStatus.REQUESTED.value:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
     if not approve and not (note or "").strip():
@@ -501,9 +514,14 @@ async def decide_return(
 
 
 async def receive_return(
-    session: AsyncSession, viewer: Viewer | None, return_id: int, *, credit_amount: Decimal
+    session: AsyncSession,
+    viewer: Viewer | None,
+    return_id: int,
+    *,
+    credit_amount: Decimal,
+    expected_version: int | None = None,
 ) -> ReturnRequest:
-    v, po, rr = await _return_for_supplier(session, viewer, return_id)
+    v, po, rr = await _return_for_supplier(session, viewer, return_id, expected_version)
     if rr.status != ReturnStatus.APPROVED.value:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
     current = {ln.id: ln for ln in await order_lines(session, po.id or 0)}

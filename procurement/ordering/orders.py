@@ -310,6 +310,7 @@ async def change(
     delivery_address: Address | Unset | None = UNSET,
     need_by: date | Unset | None = UNSET,
     lines: Sequence[LineChange] = (),
+    external_reference: str | Unset | None = UNSET,
 ) -> PurchaseOrder:
     """A change order, until the first shipment.  Each change bumps the version and keeps
     a revision (before and after).  A total above the amount already approved goes back
@@ -326,6 +327,27 @@ async def change(
         if need_by is not None and need_by < (await db_now(session)).date():
             c.add(ErrorCode.INVALID, "The need-by date is in the past", "needBy")
         po.need_by = need_by
+    if external_reference is not UNSET:
+        ref = (external_reference or "").strip() or None
+        taken = (
+            ref is not None
+            and (
+                await session.execute(
+                    select(PurchaseOrder.id).where(
+                        PurchaseOrder.buyer_org_id == po.buyer_org_id,
+                        PurchaseOrder.external_reference == ref,
+                        PurchaseOrder.id != po.id,
+                    )
+                )
+            ).first()
+        )
+        if taken:
+            c.add(
+                ErrorCode.DUPLICATE,
+                "Another order of yours has this external reference",
+                "externalReference",
+            )
+        po.external_reference = ref
     by_id = {ln.id: ln for ln in current}
     for i, ch in enumerate(lines):
         ln = by_id.get(ch.line_id)
