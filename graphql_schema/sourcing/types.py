@@ -30,7 +30,12 @@ from procurement.sourcing.models import (
 from procurement.sourcing.models import RfqStatus as DomainRfqStatus
 from procurement.sourcing.models import Visibility as DomainVisibility
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
-from procurement.sourcing.sealing import counted_quote, rfq_prices_sealed
+from procurement.sourcing.sealing import (
+    counted_quote,
+    has_submitted,
+    live_quote,
+    rfq_prices_sealed,
+)
 
 if TYPE_CHECKING:
     from graphql_schema.comparison.types import Comparison, ComparisonInput
@@ -327,8 +332,8 @@ class Rfq(Node):
             return None
         assert self._model.id is not None
         rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
-        live = [q for q in rows if q.status in ("DRAFT", "SUBMITTED", "AWARDED")]
-        return Quote.from_model(live[-1], self._model, info) if live else None
+        live = live_quote(rows)
+        return Quote.from_model(live, self._model, info) if live else None
 
     @strawberry.field(description="Whether your organisation has submitted a quote.")
     async def already_quoted(self, info: Info) -> bool:
@@ -337,7 +342,7 @@ class Rfq(Node):
             return False
         assert self._model.id is not None
         rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
-        return any(q.status in ("SUBMITTED", "AWARDED") for q in rows)
+        return has_submitted(rows)
 
     @strawberry.field(
         description="The buying organisation's comparison of the live quotes; refused while "

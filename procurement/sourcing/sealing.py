@@ -1,9 +1,9 @@
-"""Sealed bidding: who may see quote prices (DESIGN §3)."""
+"""Sealed bidding and what a viewer is told about quotes (DESIGN §3)."""
 
 from __future__ import annotations
 
 from procurement.sourcing.clock import app_now, effective_status
-from procurement.sourcing.models import Quote, Rfq, RfqStatus
+from procurement.sourcing.models import LIVE_QUOTE_STATUSES, Quote, QuoteStatus, Rfq, RfqStatus
 from procurement.viewer import Viewer
 
 _PRICES_OPEN = frozenset({RfqStatus.CLOSED, RfqStatus.AWARDED})
@@ -20,6 +20,17 @@ def prices_sealed(viewer: Viewer | None, rfq: Rfq, quote: Quote) -> bool:
     if viewer is not None and viewer.organization_id == quote.supplier_org_id:
         return False
     return rfq_prices_sealed(rfq)
+
+
+def live_quote(quotes: list[Quote]) -> Quote | None:
+    """A supplier's one live quote on an RFQ (draft, submitted or awarded), if any."""
+    live = [q for q in quotes if q.status in {s.value for s in LIVE_QUOTE_STATUSES}]
+    return live[-1] if live else None
+
+
+def has_submitted(quotes: list[Quote]) -> bool:
+    """``alreadyQuoted``: the supplier has an offer standing (a draft does not count)."""
+    return any(q.status in (QuoteStatus.SUBMITTED.value, QuoteStatus.AWARDED.value) for q in quotes)
 
 
 def counted_quote(quote: Quote) -> bool:
