@@ -87,6 +87,17 @@ def unauthenticated() -> DomainError:
     return DomainError.of(ErrorCode.UNAUTHENTICATED, "Sign in first", None)
 
 
+def check_version(what: str, current: int, expected: int | None) -> None:
+    """Optimistic concurrency: a write that names a stale version is refused, with the
+    current one, so the client can reload and retry."""
+    if expected is not None and expected != current:
+        raise DomainError.of(
+            ErrorCode.VERSION_CONFLICT,
+            f"The {what} was changed meanwhile (current version {current})",
+            "expectedVersion",
+        )
+
+
 class Collector:
     """Gathers every validation problem of one input before refusing it at once."""
 

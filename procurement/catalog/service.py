@@ -18,16 +18,25 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.addresses import Address, check_address
 from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
 from procurement.catalog.models import Listing, ListingStatus, StockStatus
-from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.errors import (
+    Collector,
+    DomainError,
+    ErrorCode,
+    check_version,
+    forbidden,
+    not_found,
+)
 from procurement.numbering import next_number
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
 from procurement.pagination import OrderSpec, Page, paginate
 from procurement.parties.models import Category, Organization, VerificationStatus
-from procurement.parties.validation import check_currency, check_name
-from procurement.sourcing.inputs import Address
+from procurement.parties.validation import check_currency, check_name, check_unit
+from procurement.search import contains_pattern
+from procurement.sourcing.pricing import break_price
 from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer, require_viewer
@@ -63,11 +72,7 @@ class ListingFields:
 
 
 def tier_price(listing: Listing, quantity: Decimal) -> Decimal:
-    price = listing.unit_price
-    for t in listing.tiers:
-        if Decimal(t["min_quantity"]) <= quantity:
-            price = Decimal(t["unit_price"])
-    return price
+    return break_price(listing.unit_price, listing.tiers, quantity)
 
 
 async def _require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
@@ -99,10 +104,7 @@ async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: Listi
             c.add(ErrorCode.NOT_FOUND, "Unknown category", "categoryId")
         listing.category_id = f.category_id
     if f.unit is not UNSET:
-        unit = f.unit.strip().upper()
-        if not 1 <= len(unit) <= 10:
-            c.add(ErrorCode.INVALID, "Give a unit of measure of 1 to 10 characters", "unit")
-        listing.unit = unit
+        listing.unit = check_unit(c, f.unit, "unit")
     if f.currency is not UNSET:
         listing.currency = check_currency(c, f.currency, "currency")
     if f.unit_price is not UNSET:
@@ -180,12 +182,7 @@ async def _own(
         raise not_found("Listing")
     if Role.SUPPLIER_SALES not in v.roles:
         raise forbidden("This needs the SUPPLIER_SALES role")
-    if expected_version is not None and expected_version != listing.version:
-        raise DomainError.of(
-            ErrorCode.VERSION_CONFLICT,
-            f"The listing was changed meanwhile (current version {listing.version})",
-            "expectedVersion",
-        )
+    check_version("listing", listing.version, expected_version)
     return v, listing
 
 
@@ -285,9 +282,7 @@ async def search_listings(
     if max_price is not None:
         stmt = stmt.where(Listing.unit_price <= max_price)
     if text and text.strip():
-        pattern = (
-            "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        pattern = contains_pattern(text)
         stmt = stmt.where(
             or_(
                 Listing.title.ilike(pattern),  # type: ignore[attr-defined]
@@ -312,7 +307,6 @@ async def order_from_listings(
     need_by: date | None,
     external_reference: str | None = None,
 ) -> list[PurchaseOrder]:
-    from procurement.sourcing.rfqs import _address
 
     v = await require_buyer(session, viewer)
     c = Collector()
@@ -337,7 +331,7 @@ async def order_from_listings(
                 f"Below the minimum order quantity ({listing.moq:f})",
                 f"lines[{i}].quantity",
             )
-    address = _address(c, delivery_address) if delivery_address else None
+    address = check_address(c, delivery_address) if delivery_address else None
     groups: dict[tuple[int, str], list[OrderLineInput]] = defaultdict(list)
     for ln in lines:
         listing = listings.get(ln.listing_id)

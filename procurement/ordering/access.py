@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.errors import DomainError, ErrorCode, forbidden, not_found
+from procurement.errors import DomainError, ErrorCode, check_version, forbidden, not_found
 from procurement.ordering.models import PoStatus, PurchaseOrder
 from procurement.ordering.queries import visible_orders
 from procurement.ordering.states import ACTIONS, TRANSITIONS, Side
@@ -49,12 +49,7 @@ async def load_for(
         raise forbidden(f"{action.lower()} is for the {spec.side.value.lower()}")
     if not v.has(*spec.roles):
         raise forbidden("This needs one of the roles: " + ", ".join(sorted(spec.roles)))
-    if expected_version is not None and expected_version != po.version:
-        raise DomainError.of(
-            ErrorCode.VERSION_CONFLICT,
-            f"The order was changed meanwhile (current version {po.version})",
-            "expectedVersion",
-        )
+    check_version("order", po.version, expected_version)
     if (PoStatus(po.status), action) not in TRANSITIONS:
         raise DomainError.of(
             ErrorCode.INVALID_TRANSITION,

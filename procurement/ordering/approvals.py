@@ -122,7 +122,7 @@ async def total_in_base(session: AsyncSession, po: PurchaseOrder) -> tuple[Decim
     if po.currency == base:
         return po.total, base
     table = await load_table(session, (await db_now(session)).date())
-    return po.total * table.conversion(po.currency, base).rate, base
+    return convert_total(po, base, table), base
 
 
 async def approvals_needed(session: AsyncSession, po: PurchaseOrder) -> int:

@@ -330,25 +330,31 @@ async def submit_invoice(
     return invoice
 
 
-async def _invoice_for_buyer(
-    session: AsyncSession, viewer: Viewer | None, invoice_id: int, expected_version: int | None
-) -> tuple[Viewer, PurchaseOrder, Invoice]:
-    inv = (
+async def _child_for(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    model: Any,
+    child_id: int,
+    action: str,
+    what: str,
+    expected_version: int | None,
+) -> tuple[Viewer, PurchaseOrder, Any]:
+    """An invoice or return of an order the viewer sees, then the order checked for
+    ``action`` and locked (``load_for``), then the record itself locked."""
+    found = (
         await session.execute(
-            select(Invoice)
-            .join(PurchaseOrder, PurchaseOrder.id == Invoice.purchase_order_id)
-            .where(Invoice.id == invoice_id, visible_orders(viewer))
+            select(model.purchase_order_id)
+            .join(PurchaseOrder, PurchaseOrder.id == model.purchase_order_id)
+            .where(model.id == child_id, visible_orders(viewer))
         )
     ).scalar_one_or_none()
-    if inv is None:
-        raise not_found("Invoice")
-    v, po = await load_for(
-        session, viewer, inv.purchase_order_id or 0, "RESOLVE_INVOICE", expected_version
-    )
-    inv = (
-        await session.execute(select(Invoice).where(Invoice.id == invoice_id).with_for_update())
+    if found is None:
+        raise not_found(what)
+    v, po = await load_for(session, viewer, found, action, expected_version)
+    child = (
+        await session.execute(select(model).where(model.id == child_id).with_for_update())
     ).scalar_one()
-    return v, po, inv
+    return v, po, child
 
 
 async def accept_invoice(
@@ -358,7 +364,9 @@ async def accept_invoice(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Invoice:
-    v, po, inv = await _invoice_for_buyer(session, viewer, invoice_id, expected_version)
+    v, po, inv = await _child_for(
+        session, viewer, Invoice, invoice_id, "RESOLVE_INVOICE", "Invoice", expected_version
+    )
     if inv.status != InvoiceStatus.NEEDS_REVIEW.value:
         raise DomainError.of(
             ErrorCode.INVALID_TRANSITION,
@@ -381,7 +389,9 @@ async def dispute_invoice(
     reason: str,
     expected_version: int | None = None,
 ) -> Invoice:
-    v, po, inv = await _invoice_for_buyer(session, viewer, invoice_id, expected_version)
+    v, po, inv = await _child_for(
+        session, viewer, Invoice, invoice_id, "RESOLVE_INVOICE", "Invoice", expected_version
+    )
     if inv.status not in (InvoiceStatus.NEEDS_REVIEW.value, InvoiceStatus.MATCHED.value):
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This invoice is {inv.status}", "id")
     if po.status == PoStatus.CLOSED.value:
@@ -461,29 +471,6 @@ async def request_return(
     return rr
 
 
-async def _return_for_supplier(
-    session: AsyncSession, viewer: Viewer | None, return_id: int, expected_version: int | None
-) -> tuple[Viewer, PurchaseOrder, ReturnRequest]:
-    rr = (
-        await session.execute(
-            select(ReturnRequest)
-            .join(PurchaseOrder, PurchaseOrder.id == ReturnRequest.purchase_order_id)
-            .where(ReturnRequest.id == return_id, visible_orders(viewer))
-        )
-    ).scalar_one_or_none()
-    if rr is None:
-        raise not_found("Return request")
-    v, po = await load_for(
-        session, viewer, rr.purchase_order_id or 0, "DECIDE_RETURN", expected_version
-    )
-    rr = (
-        await session.execute(
-            select(ReturnRequest).where(ReturnRequest.id == return_id).with_for_update()
-        )
-    ).scalar_one()
-    return v, po, rr
-
-
 async def decide_return(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -493,7 +480,15 @@ async def decide_return(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> ReturnRequest:
-    v, po, rr = await _return_for_supplier(session, viewer, return_id, expected_version)
+    v, po, rr = await _child_for(
+        session,
+        viewer,
+        ReturnRequest,
+        return_id,
+        "DECIDE_RETURN",
+        "Return request",
+        expected_version,
+    )
     if rr.status != ReturnStatus.REQUESTED.value:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
     if not approve and not (note or "").strip():
@@ -521,7 +516,15 @@ async def receive_return(
     credit_amount: Decimal,
     expected_version: int | None = None,
 ) -> ReturnRequest:
-    v, po, rr = await _return_for_supplier(session, viewer, return_id, expected_version)
+    v, po, rr = await _child_for(
+        session,
+        viewer,
+        ReturnRequest,
+        return_id,
+        "DECIDE_RETURN",
+        "Return request",
+        expected_version,
+    )
     if rr.status != ReturnStatus.APPROVED.value:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
     current = {ln.id: ln for ln in await order_lines(session, po.id or 0)}

@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.addresses import Address, check_address
 from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
+from procurement.money.fx import load_table
 from procurement.ordering.access import load_for, move, side_of
-from procurement.ordering.approvals import approvals_needed, total_in_base
+from procurement.ordering.approvals import approvals_needed, convert_total, total_in_base
 from procurement.ordering.models import (
     Approval,
     PoRevision,
@@ -28,9 +30,10 @@ from procurement.ordering.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
+from procurement.ordering.queries import children_by_order
 from procurement.ordering.states import ACTIONS, TRANSITIONS
+from procurement.parties.models import Organization
 from procurement.sourcing.clock import db_now
-from procurement.sourcing.inputs import Address
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer
 
@@ -315,14 +318,13 @@ async def change(
     """A change order, until the first shipment.  Each change bumps the version and keeps
     a revision (before and after).  A total above the amount already approved goes back
     through approval; a change to an acknowledged order needs acknowledging again."""
-    from procurement.sourcing.rfqs import _address  # the one address check
 
     v, po = await load_for(session, viewer, po_id, "CHANGE", expected_version)
     current = await order_lines(session, po_id)
     before = order_snapshot(po, current)
     c = Collector()
     if delivery_address is not UNSET:
-        po.delivery_address = _address(c, delivery_address) if delivery_address else None
+        po.delivery_address = check_address(c, delivery_address) if delivery_address else None
     if need_by is not UNSET:
         if need_by is not None and need_by < (await db_now(session)).date():
             c.add(ErrorCode.INVALID, "The need-by date is in the past", "needBy")
@@ -422,7 +424,8 @@ def available_actions(
 
 
 async def approvals_awaiting(session: AsyncSession, viewer: Viewer | None) -> list[int]:
-    """Orders of the viewer's organisation pending approval that the viewer may approve."""
+    """Orders of the viewer's organisation pending approval that the viewer may approve:
+    one query for the orders, one for their approvals, the FX table at most once."""
     if viewer is None or Role.APPROVER not in viewer.roles or viewer.user_id is None:
         return []
     pos = list(
@@ -437,11 +440,20 @@ async def approvals_awaiting(session: AsyncSession, viewer: Viewer | None) -> li
             )
         ).scalars()
     )
+    if not pos:
+        return []
+    approvals = await children_by_order(session, [po.id or 0 for po in pos], model=Approval)
+    base = (
+        await session.execute(
+            select(Organization.base_currency).where(Organization.id == viewer.organization_id)
+        )
+    ).scalar_one()
+    table = None
     out = []
     for po in pos:
-        try:
-            await _check_approver(session, viewer, po)
-        except DomainError:
-            continue
-        out.append(po.id or 0)
+        if po.currency != base and table is None:
+            table = await load_table(session, (await db_now(session)).date())
+        amount = po.total if po.currency == base else convert_total(po, base, table)  # type: ignore[arg-type]
+        if approver_problem(viewer, po, approvals.get(po.id or 0, []), amount, base) is None:
+            out.append(po.id or 0)
     return out

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
 from procurement.pagination import OrderSpec, Page, paginate
+from procurement.search import contains_pattern
 from procurement.viewer import Viewer, require_viewer
 
 
@@ -103,9 +104,7 @@ async def list_orders(
     if created_after is not None:
         stmt = stmt.where(PurchaseOrder.created_at > created_after)  # type: ignore[operator]
     if text and text.strip():
-        pattern = (
-            "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        pattern = contains_pattern(text)
         stmt = stmt.where(
             or_(
                 PurchaseOrder.number.ilike(pattern),  # type: ignore[attr-defined]

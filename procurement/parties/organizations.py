@@ -17,7 +17,14 @@ from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit.service import record, snapshot
-from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.errors import (
+    Collector,
+    DomainError,
+    ErrorCode,
+    check_version,
+    forbidden,
+    not_found,
+)
 from procurement.pagination import Page, paginate
 from procurement.parties.credentials import hash_password
 from procurement.parties.models import (
@@ -36,6 +43,7 @@ from procurement.parties.validation import (
     check_password,
     normalize_email,
 )
+from procurement.search import contains_pattern
 from procurement.states import transition
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer, require_platform_admin, require_viewer
@@ -195,12 +203,7 @@ async def update_organization(
     org = await _load_for_write(session, v, organization_id)
     if not v.is_admin_of(organization_id):
         raise forbidden("Only the organisation's administrators may change it")
-    if expected_version is not None and expected_version != org.version:
-        raise DomainError.of(
-            ErrorCode.VERSION_CONFLICT,
-            f"The organisation was changed meanwhile (current version {org.version})",
-            "expectedVersion",
-        )
+    check_version("organisation", org.version, expected_version)
     before = snapshot(org)
     c = Collector()
     if name is not UNSET:
@@ -338,7 +341,7 @@ async def list_organizations(
     v = require_viewer(viewer)
     stmt = select(Organization).where(visible_organizations(v))
     if text:
-        stmt = stmt.where(Organization.name.ilike(f"%{_escape_like(text)}%"))  # type: ignore[attr-defined]
+        stmt = stmt.where(Organization.name.ilike(contains_pattern(text)))  # type: ignore[attr-defined]
     if is_supplier is not None:
         stmt = stmt.where(Organization.is_supplier.is_(is_supplier))  # type: ignore[attr-defined]
     if is_buyer is not None:
@@ -359,10 +362,6 @@ async def list_organizations(
         first=first,
         after=after,
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def organizations_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Organization]:

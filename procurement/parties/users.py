@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.amounts import LIMIT
 from procurement.audit.service import record, snapshot
-from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.errors import (
+    Collector,
+    DomainError,
+    ErrorCode,
+    check_version,
+    forbidden,
+    not_found,
+)
 from procurement.pagination import Page, paginate
 from procurement.parties.credentials import hash_password, verify_password
 from procurement.parties.models import User
@@ -161,12 +168,7 @@ async def update_user(
         raise forbidden("Only administrators may change roles and approval limits")
     if password is not UNSET and not is_self:
         raise forbidden("Users change their own passwords")
-    if expected_version is not None and expected_version != user.version:
-        raise DomainError.of(
-            ErrorCode.VERSION_CONFLICT,
-            f"The user was changed meanwhile (current version {user.version})",
-            "expectedVersion",
-        )
+    check_version("user", user.version, expected_version)
     before = snapshot(user)
     c = Collector()
     if full_name is not UNSET:

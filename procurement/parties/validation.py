@@ -85,3 +85,11 @@ def check_country(c: Collector, code: str, field: str) -> str:
     if len(code) != 2 or not is_country(code):
         c.add(ErrorCode.INVALID_COUNTRY, f"'{code}' is not an ISO 3166 country code", field)
     return code
+
+
+def check_unit(c: Collector, unit: str, field: str) -> str:
+    """A unit of measure code (EA, KG, M, SET...), upper-cased."""
+    unit = unit.strip().upper()
+    if not 1 <= len(unit) <= 10:
+        c.add(ErrorCode.INVALID, "Give a unit of measure of 1 to 10 characters", field)
+    return unit

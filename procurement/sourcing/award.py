@@ -33,6 +33,7 @@ from procurement.sourcing.models import (
     RfqLine,
     RfqStatus,
 )
+from procurement.sourcing.pricing import unit_price_at
 from procurement.sourcing.states import QUOTE_TRANSITIONS, RFQ_TRANSITIONS
 from procurement.states import transition
 from procurement.viewer import Role, Viewer, require_viewer
@@ -42,14 +43,6 @@ from procurement.viewer import Role, Viewer, require_viewer
 class AllocationInput:
     quote_line_id: int
     quantity: Decimal
-
-
-def _price_at(line: QuoteLine, quantity: Decimal) -> Decimal:
-    price = line.unit_price
-    for b in line.price_breaks:
-        if Decimal(b["min_quantity"]) <= quantity:
-            price = Decimal(b["unit_price"])
-    return price
 
 
 async def award_rfq(
@@ -219,7 +212,7 @@ async def award_rfq(
         for pos, a in enumerate(allocs, start=1):
             ql = qlines[a.quote_line_id]
             rl = rfq_lines[ql.rfq_line_id]
-            price = _price_at(ql, a.quantity)
+            price = unit_price_at(ql, a.quantity)
             total = price * a.quantity
             subtotal += total
             session.add(

@@ -6,19 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from procurement.addresses import Address
 from procurement.unset import UNSET, Unset
 
-
-@dataclass(frozen=True)
-class Address:
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str | None = None
-    region: str | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
+__all__ = ["Address"]  # re-exported: RFQ inputs use it
 
 
 @dataclass(frozen=True)

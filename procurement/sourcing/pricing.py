@@ -13,15 +13,20 @@ from decimal import Decimal
 from procurement.sourcing.models import QuoteLine
 
 
-def unit_price_at(line: QuoteLine, quantity: Decimal) -> Decimal:
-    price = line.unit_price
-    best_min = Decimal(0)
-    for brk in line.price_breaks:
+def break_price(base: Decimal, breaks: Sequence[dict[str, str]], quantity: Decimal) -> Decimal:
+    """All-units discount: the break with the largest minimum not above ``quantity``
+    (stored form: ``[{"min_quantity": ..., "unit_price": ...}]``), else ``base``."""
+    price, best_min = base, Decimal(0)
+    for brk in breaks:
         min_q = Decimal(brk["min_quantity"])
         if best_min <= min_q <= quantity:
             best_min = min_q
             price = Decimal(brk["unit_price"])
     return price
+
+
+def unit_price_at(line: QuoteLine, quantity: Decimal) -> Decimal:
+    return break_price(line.unit_price, line.price_breaks, quantity)
 
 
 def line_total(line: QuoteLine) -> Decimal:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.errors import forbidden
 from procurement.pagination import OrderSpec, Page, paginate
+from procurement.search import contains_pattern
 from procurement.sourcing.access import quotable_by, visible_rfqs
 from procurement.sourcing.clock import status_is
 from procurement.sourcing.models import (
@@ -44,12 +45,8 @@ _RFQ_ORDER: dict[RfqSort, OrderSpec] = {
 }
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _text(text: str) -> ColumnElement[bool]:
-    pattern = f"%{_escape_like(text.strip())}%"
+    pattern = contains_pattern(text)
     return or_(
         Rfq.title.ilike(pattern),
         Rfq.number.ilike(pattern),  # type: ignore[attr-defined]

@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
-from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.errors import (
+    Collector,
+    DomainError,
+    ErrorCode,
+    check_version,
+    forbidden,
+    not_found,
+)
 from procurement.parties.models import Organization
 from procurement.parties.validation import check_currency
 from procurement.sourcing.access import has_quoted, quotable_by
@@ -355,15 +362,6 @@ async def create_quote(
     return quote
 
 
-def _check_version(quote: Quote, expected: int | None) -> None:
-    if expected is not None and expected != quote.version:
-        raise DomainError.of(
-            ErrorCode.VERSION_CONFLICT,
-            f"The quote was changed meanwhile (current version {quote.version})",
-            "expectedVersion",
-        )
-
-
 async def update_quote(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -373,7 +371,7 @@ async def update_quote(
 ) -> Quote:
     quote = await _load_own(session, viewer, quote_id)
     transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "update", "quote")
-    _check_version(quote, expected_version)
+    check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
     await rfq_open_for(session, require_viewer(viewer), quote.rfq_id, now)
@@ -401,7 +399,7 @@ async def submit_quote(
 ) -> Quote:
     quote = await _load_own(session, viewer, quote_id)
     new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "submit", "quote")
-    _check_version(quote, expected_version)
+    check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
     v = require_viewer(viewer)
@@ -424,7 +422,7 @@ async def revise_quote(
     """A new revision of a SUBMITTED quote; earlier revisions stay readable."""
     quote = await _load_own(session, viewer, quote_id)
     transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "revise", "quote")
-    _check_version(quote, expected_version)
+    check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
     v = require_viewer(viewer)
@@ -452,7 +450,7 @@ async def withdraw_quote(
     """Before the deadline only: after it, the offer binds until the award."""
     quote = await _load_own(session, viewer, quote_id)
     new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "withdraw", "quote")
-    _check_version(quote, expected_version)
+    check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
     rfq = (await session.execute(select(Rfq).where(Rfq.id == quote.rfq_id))).scalar_one()

@@ -17,15 +17,22 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.addresses import check_address
 from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
-from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.errors import (
+    Collector,
+    DomainError,
+    ErrorCode,
+    check_version,
+    forbidden,
+    not_found,
+)
 from procurement.numbering import next_number
 from procurement.parties.models import Category, Organization, VerificationStatus
-from procurement.parties.validation import check_country, check_currency, check_name
+from procurement.parties.validation import check_currency, check_name, check_unit
 from procurement.sourcing.clock import db_now, effective_status
 from procurement.sourcing.inputs import (
-    Address,
     RfqFields,
     RfqLineChange,
     RfqLineInput,
@@ -105,19 +112,6 @@ def _weights(c: Collector, w: Weights) -> dict[str, str]:
     return {k: str((x / total).quantize(Decimal("0.000001"))) for k, x in values.items()}
 
 
-def _address(c: Collector, a: Address) -> dict[str, Any]:
-    return {
-        "line1": check_name(c, a.line1, "deliveryAddress.line1"),
-        "line2": (a.line2 or "").strip() or None,
-        "city": check_name(c, a.city, "deliveryAddress.city", 100),
-        "postalCode": check_name(c, a.postal_code, "deliveryAddress.postalCode", 20),
-        "region": (a.region or "").strip() or None,
-        "country": check_country(c, a.country, "deliveryAddress.country"),
-        "contactName": a.contact_name,
-        "contactPhone": a.contact_phone,
-    }
-
-
 def _specs(c: Collector, specs: Sequence[tuple[str, str]], field: str) -> list[dict[str, str]]:
     out = []
     if len(specs) > 50:
@@ -145,12 +139,7 @@ def _apply_line(
         check_positive(c, data.quantity, f"{field}.quantity")  # type: ignore[arg-type]
         line.quantity = data.quantity  # type: ignore[assignment]
     if data.unit is not UNSET:
-        unit = data.unit.strip().upper()  # type: ignore[union-attr]
-        if not 1 <= len(unit) <= 10:
-            c.add(
-                ErrorCode.INVALID, "Give a unit of measure of 1 to 10 characters", f"{field}.unit"
-            )
-        line.unit = unit
+        line.unit = check_unit(c, data.unit, f"{field}.unit")  # type: ignore[arg-type]
     if data.category_id is not UNSET:
         line.category_id = data.category_id  # type: ignore[assignment]
     if data.target_unit_price is not UNSET:
@@ -176,7 +165,7 @@ async def _apply_fields(
     if f.currency is not UNSET:
         rfq.currency = check_currency(c, f.currency, "currency")
     if f.delivery_address is not UNSET:
-        rfq.delivery_address = _address(c, f.delivery_address) if f.delivery_address else None
+        rfq.delivery_address = check_address(c, f.delivery_address) if f.delivery_address else None
     if f.need_by is not UNSET:
         rfq.need_by = f.need_by
     if f.deadline is not UNSET:
@@ -312,7 +301,7 @@ async def update_rfq(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     transition(RFQ_TRANSITIONS, effective_status(rfq, now), "update", "RFQ")
-    _check_version(rfq, expected_version)
+    check_version("RFQ", rfq.version, expected_version)
     lines = await rfq_lines(session, rfq_id)
     before = rfq_snapshot(rfq, lines)
     c = Collector()
@@ -359,15 +348,6 @@ async def update_rfq(
     return rfq
 
 
-def _check_version(rfq: Rfq, expected: int | None) -> None:
-    if expected is not None and expected != rfq.version:
-        raise DomainError.of(
-            ErrorCode.VERSION_CONFLICT,
-            f"The RFQ was changed meanwhile (current version {rfq.version})",
-            "expectedVersion",
-        )
-
-
 async def _invitation_count(session: AsyncSession, rfq_id: int) -> int:
     return int(
         (
@@ -384,7 +364,7 @@ async def publish_rfq(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     new = transition(RFQ_TRANSITIONS, effective_status(rfq, now), "publish", "RFQ")
-    _check_version(rfq, expected_version)
+    check_version("RFQ", rfq.version, expected_version)
     c = Collector()
     if not await rfq_lines(session, rfq_id):
         c.add(ErrorCode.NO_LINES, "Add at least one line before publishing", "lines")
@@ -418,7 +398,7 @@ async def close_rfq(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     new = transition(RFQ_TRANSITIONS, effective_status(rfq, now), "close", "RFQ")
-    _check_version(rfq, expected_version)
+    check_version("RFQ", rfq.version, expected_version)
     before = snapshot(rfq)
     rfq.status = new.value
     rfq.closed_at = now
@@ -445,7 +425,7 @@ async def cancel_rfq(
     now = await db_now(session)
     current = effective_status(rfq, now)
     new = transition(RFQ_TRANSITIONS, current, "cancel", "RFQ")
-    _check_version(rfq, expected_version)
+    check_version("RFQ", rfq.version, expected_version)
     if not reason.strip():
         raise DomainError.of(ErrorCode.REQUIRED, "Give a reason for cancelling", "reason")
     before = snapshot(rfq)
@@ -476,7 +456,7 @@ async def extend_deadline(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     transition(RFQ_TRANSITIONS, effective_status(rfq, now), "extend", "RFQ")
-    _check_version(rfq, expected_version)
+    check_version("RFQ", rfq.version, expected_version)
     if deadline.tzinfo is None:
         raise DomainError.of(ErrorCode.INVALID, "Give the deadline with a time zone", "deadline")
     if deadline <= rfq.deadline:
