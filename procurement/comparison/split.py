@@ -11,10 +11,21 @@ line above its requested quantity; at most ``max_suppliers`` distinct suppliers.
 Quantities are integers wherever the line's quantities are whole numbers.  The solver is
 given a time bound; past it the best allocation found is returned with
 ``optimal = False``.
+
+Large comparisons (more than ``FULL_MODEL_LINES`` offer lines) are solved over
+candidates: per RFQ line the ``CANDIDATES_PER_LINE`` offers with the lowest unit price
+at the quantity they could supply (more if that is needed to cover the line).  With
+``max_suppliers`` set nothing is left out: few suppliers must each cover much, and the
+cheapest offers per line are the wrong candidates for that.  The
+full model of 200 quotes x 50 lines takes HiGHS about 3 s to prove; the candidate model
+finds the same optimum in about 0.1 s on the benchmark (``bench/comparison.py``).  Such a
+split is reported with ``optimal = False`` (not proven over all offers) and with
+``candidate_limit`` set; ``exact=True`` solves the full model with a longer bound.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +37,12 @@ from procurement.comparison.model import Context, Offer, OfferLine
 from procurement.comparison.ranking import ZERO, bought_quantity, line_cost
 
 TIME_LIMIT_SECONDS = 2.0
+#: the bound when the caller asks for the exact split of a large comparison
+EXACT_TIME_LIMIT_SECONDS = 10.0
+#: up to this many offer lines the whole model is solved (under 0.25 s on 2 cores)
+FULL_MODEL_LINES = 2000
+#: beyond it, the cheapest offers per RFQ line that are candidates
+CANDIDATES_PER_LINE = 15
 _QUANT = Decimal("0.0001")
 
 
@@ -59,6 +76,8 @@ class Split:
     unquoted_lines: tuple[int, ...]
     optimal: bool
     best_single: SingleSupplierAward | None
+    #: None when every offer line was considered; else the candidates kept per line
+    candidate_limit: int | None = None
 
     @property
     def saving(self) -> Decimal | None:
@@ -121,7 +140,6 @@ class _Model:
     def __init__(
         self,
         tiers: list[_Var],
-        offers: Sequence[Offer],
         req: dict[int, Decimal],
         max_suppliers: int | None,
     ) -> None:
@@ -193,9 +211,8 @@ class _Model:
         self.cost = np.zeros(n)
         for t in tiers:
             self.cost[t.x] = float(t.price)
-        for o in offers:
-            if o.quote_id in self.z:
-                self.cost[self.z[o.quote_id]] = float(o.shipping)
+        for t in tiers:
+            self.cost[self.z[t.offer.quote_id]] = float(t.offer.shipping)
         self.coverage = np.zeros(n)
         for t in tiers:
             self.coverage[t.x] = -1.0 / float(req[t.line.rfq_line_id])
@@ -217,7 +234,8 @@ class _Model:
         line_floor: dict[int, float] | None = None,
         min_coverage: float | None = None,
     ) -> tuple[bool, float, np.ndarray | None]:
-        """(proven optimal, objective, solution or None when infeasible)."""
+        """(proven optimal, objective, solution); no solution when infeasible (proven
+        optimal then) or when the time bound came first (not proven)."""
         rows_lo = self.rows_lo.copy()
         for lid, floor in (line_floor or {}).items():
             rows_lo[self.line_rows[lid]] = floor
@@ -251,9 +269,9 @@ class _Model:
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             return True, 0.0, None
+        if h.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+            return False, 0.0, None  # the time bound came before any feasible allocation
         solution = np.array(h.getSolution().col_value)
-        if solution.size == 0:
-            return False, 0.0, None
         return (
             status == highspy.HighsModelStatus.kOptimal,
             h.getInfo().objective_function_value,
@@ -261,47 +279,109 @@ class _Model:
         )
 
 
-def suggest_split(
-    offers: Sequence[Offer],
-    ctx: Context,
-    max_suppliers: int | None = None,
-    time_limit: float = TIME_LIMIT_SECONDS,
-) -> Split:
-    req = {r.id: r.quantity for r in ctx.lines}
-    quoted = {lid for o in offers for lid in o.lines}
-    unquoted = tuple(r.id for r in ctx.lines if r.id not in quoted)
+_Pair = tuple[Offer, OfferLine]
+
+
+def _candidates(pairs: list[_Pair], req: dict[int, Decimal], per_line: int) -> list[_Pair]:
+    """The offer lines a large split is solved over (see the module's docstring): per RFQ
+    line the cheapest usable ones, so every line some offer can supply keeps one."""
+    by_line: dict[int, list[tuple[Decimal, int, _Pair]]] = {}
+    for o, ol in pairs:
+        r = req[ol.rfq_line_id]
+        if ol.moq is None or ol.moq <= min(ol.quantity, r):  # else no band is usable
+            price = ol.price_at(min(ol.quantity, r))
+            by_line.setdefault(ol.rfq_line_id, []).append((price, o.quote_id, (o, ol)))
+    keep: list[_Pair] = []
+    for lid, entries in by_line.items():
+        entries.sort(key=lambda e: (e[0], e[1]))
+        covered = ZERO
+        for i, (_, _, pair) in enumerate(entries):
+            if i >= per_line and covered >= req[lid]:
+                break
+            keep.append(pair)
+            covered += min(pair[1].quantity, req[lid])
+    return keep
+
+
+@dataclass
+class _Solved:
+    tiers: list[_Var]
+    solution: np.ndarray
+    optimal: bool
+
+
+def _solve(
+    pairs: list[_Pair],
+    offered: dict[int, Decimal],
+    req: dict[int, Decimal],
+    max_suppliers: int | None,
+    time_limit: float,
+) -> _Solved:
+    """The MILP over ``pairs``; ``offered`` is what all offers together offer per line."""
+    deadline = time.monotonic() + time_limit
     tiers: list[_Var] = []
-    offered: dict[int, Decimal] = {}
-    for o in offers:
-        for lid, ol in o.lines.items():
-            if lid not in req:
-                continue
-            offered[lid] = offered.get(lid, ZERO) + ol.quantity
-            integral = _integral(req[lid], ol.quantity, ol.moq, *(b for b, _ in ol.breaks))
-            for lo, hi, price in ol.tiers():
-                hi = min(hi, req[lid])
-                if lo <= hi and hi > 0:
-                    tiers.append(_Var(o, ol, lo, hi, price, integral))
+    for o, ol in pairs:
+        r = req[ol.rfq_line_id]
+        integral = _integral(r, ol.quantity, ol.moq, *(b for b, _ in ol.breaks))
+        for lo, hi, price in ol.tiers():
+            hi = min(hi, r)
+            if lo <= hi and hi > 0:
+                tiers.append(_Var(o, ol, lo, hi, price, integral))
     if not tiers:
-        return Split((), ZERO, ZERO, dict(req), unquoted, True, best_single_supplier(offers, ctx))
-    model = _Model(tiers, offers, req, max_suppliers)
+        return _Solved([], np.zeros(0), True)
+    model = _Model(tiers, req, max_suppliers)
+
+    def remaining() -> float:
+        return max(deadline - time.monotonic(), 0.01)
+
     # Coverage can never beat every line getting min(requested, all offered).  Try that
     # first, cheapest: usually it is reachable and one solve settles it.  Otherwise find
     # the best coverage (phase 1), then the cheapest allocation at it (phase 2).
     ceiling = {lid: float(min(req[lid], offered[lid])) for lid in model.by_line}
-    optimal, _, solution = model.solve(model.cost, time_limit, line_floor=ceiling)
+    optimal, _, solution = model.solve(model.cost, remaining(), line_floor=ceiling)
     if solution is None:
-        ok1, best, _ = model.solve(model.coverage, time_limit)
-        ok2, _, solution = model.solve(model.cost, time_limit, min_coverage=-best - 1e-7)
+        ok1, best, cover = model.solve(model.coverage, remaining())
+        ok2, _, solution = model.solve(model.cost, remaining(), min_coverage=-best - 1e-7)
+        if solution is None:  # out of time: the best coverage found is still an answer
+            ok2, solution = False, cover if cover is not None else np.zeros(model.n)
         optimal = ok1 and ok2
-    assert solution is not None
+    return _Solved(tiers, solution, optimal)
+
+
+def suggest_split(
+    offers: Sequence[Offer],
+    ctx: Context,
+    max_suppliers: int | None = None,
+    time_limit: float | None = None,
+    *,
+    exact: bool = False,
+    full_model_lines: int = FULL_MODEL_LINES,
+    candidates_per_line: int = CANDIDATES_PER_LINE,
+) -> Split:
+    """The cheapest split; ``exact`` always solves the full model (proof over all
+    offers, with the longer default time bound)."""
+    if time_limit is None:
+        time_limit = EXACT_TIME_LIMIT_SECONDS if exact else TIME_LIMIT_SECONDS
+    req = {r.id: r.quantity for r in ctx.lines}
+    pairs = [(o, ol) for o in offers for lid, ol in o.lines.items() if lid in req]
+    quoted = {ol.rfq_line_id for _, ol in pairs}
+    unquoted = tuple(r.id for r in ctx.lines if r.id not in quoted)
+    offered: dict[int, Decimal] = {}
+    for _, ol in pairs:
+        offered[ol.rfq_line_id] = offered.get(ol.rfq_line_id, ZERO) + ol.quantity
+    candidate_limit = None
+    if not exact and max_suppliers is None and len(pairs) > full_model_lines:
+        kept = _candidates(pairs, req, candidates_per_line)
+        if len(kept) < len(pairs):
+            pairs, candidate_limit = kept, candidates_per_line
+    solved = _solve(pairs, offered, req, max_suppliers, time_limit)
 
     allocations = []
     covered: dict[int, Decimal] = dict.fromkeys(req, ZERO)
     total = ZERO
     used: set[int] = set()
-    for t in tiers:
-        value = solution[t.x]
+    for t in solved.tiers:
+        value = solved.solution[t.x]
         if value <= 1e-6:
             continue
         q = Decimal(round(value)) if t.integral else Decimal(str(value)).quantize(_QUANT)
@@ -322,8 +402,9 @@ def suggest_split(
         coverage,
         uncovered,
         unquoted,
-        optimal,
+        solved.optimal and candidate_limit is None,
         best_single_supplier(offers, ctx),
+        candidate_limit,
     )
 
 
