@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,6 +53,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = database_url or dbmod.resolve_database_url(settings)
         app.state.db = dbmod.init_database(url, pool_size=settings.db_pool_size)
+        # Everything loaded so far (modules, schema, ORM mappers) lives as long as the
+        # process: move it out of the collector's sight.  Otherwise each full collection
+        # walks it again, and a comparison of 10,000 offer lines allocates enough to
+        # trigger several (measured: median 358 -> 257 ms on the benchmark).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from graphql_schema.comparison.types import Comparison, ComparisonInput
 from procurement.comparison.service import ComparisonRequest, compare, load_buyer_rfq
 from procurement.sourcing.models import Rfq as RfqModel
+
+
+def _selects(selections: Iterable[Selection], name: str) -> bool:
+    """Whether ``name`` is selected directly or through fragments (``@include``/``@skip``
+    already applied by strawberry)."""
+    for s in selections:
+        if isinstance(s, SelectedField) and s.name == name:
+            return True
+        if isinstance(s, FragmentSpread | InlineFragment) and _selects(s.selections, name):
+            return True
+    return False
 
 
 async def resolve_comparison(
@@ -24,6 +38,9 @@ async def resolve_comparison(
                 weights=i.weights_domain(),
                 max_suppliers=i.max_suppliers,
                 include_expired=i.include_expired,
+                exact_split=i.exact_split,
             ),
         )
+    if _selects(info.selected_fields[0].selections, "suggestedSplit"):
+        model.start_split()  # solves while the offers and lines are ranked and rendered
     return Comparison.build(model, info)

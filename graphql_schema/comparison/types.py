@@ -3,7 +3,7 @@ rankings and the suggested split."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -52,6 +52,12 @@ class ComparisonInput:
     )
     include_expired: bool = strawberry.field(
         default=False, description="Include quotes whose validity has ended."
+    )
+    exact_split: bool = strawberry.field(
+        default=False,
+        description="Solve the suggested split over every offer line (up to 10 s) so that "
+        "it is proven optimal; by default a comparison of more than 2,000 offer lines is "
+        "solved over the 15 cheapest offers of each line.",
     )
 
     def weights_domain(self) -> Weights | None:
@@ -117,7 +123,6 @@ class RankedOfferType:
     score: Decimal
     landed_cost: Money
     coverage: Decimal
-    line_coverage: list[LineCoverage]
     lead_time_days: int
     meets_need_by: bool | None
     supplier_score: SupplierScore
@@ -125,6 +130,14 @@ class RankedOfferType:
     conversion: CurrencyConversion
     quote: Quote
     _supplier_id: strawberry.Private[int]
+    _line_coverage: strawberry.Private[dict[int, Decimal]]
+
+    @strawberry.field
+    def line_coverage(self) -> list[LineCoverage]:
+        return [
+            LineCoverage(rfq_line_id=_gid("RfqLine", lid), coverage=cov.quantize(SIX))
+            for lid, cov in self._line_coverage.items()
+        ]
 
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:
@@ -160,11 +173,13 @@ class LineOfferType:
 @strawberry.type
 class LineComparison:
     rfq_line: RfqLine
-    _offers: strawberry.Private[list[LineOfferType]]
+    _offers: strawberry.Private[list[LineOffer]]
+    _build: strawberry.Private[Callable[[LineOffer], LineOfferType]]
 
     @strawberry.field(description="Offers for this line, best unit landed cost first.")
     def offers(self, first: int | None = None) -> list[LineOfferType]:
-        return self._offers if first is None else self._offers[: max(first, 0)]
+        chosen = self._offers if first is None else self._offers[: max(first, 0)]
+        return [self._build(lo) for lo in chosen]
 
     @strawberry.field
     def offer_count(self) -> int:
@@ -220,7 +235,13 @@ class SuggestedSplit:
         description="Lines no quote covers at all."
     )
     optimal: bool = strawberry.field(
-        description="False if the solver's time bound cut the search short."
+        description="True when proven optimal over every offer line; false when the "
+        "solver's time bound cut the search short or when the split was solved over "
+        "candidates (see candidateLimit)."
+    )
+    candidate_limit: int | None = strawberry.field(
+        description="Set when a large comparison was solved over only this many cheapest "
+        "offers per line; ask with exactSplit for a proof over all of them."
     )
 
 
@@ -235,11 +256,13 @@ class Comparison:
     weights: EvaluationWeights
     conversions: list[CurrencyConversion]
     _model: strawberry.Private[ComparisonModel]
+    _info: strawberry.Private[Info]
     _quotes: strawberry.Private[dict[int, Quote]]
+    _conversions: strawberry.Private[dict[str, CurrencyConversion]]
 
     @classmethod
     def build(cls, m: ComparisonModel, info: Info) -> Comparison:
-        quotes = {qid: Quote.from_model(q, m.rfq, info) for qid, q in m.quotes.items()}
+        conversions = {cur: _conversion(c) for cur, c in m.conversions.items()}
         w = m.weights
         return cls(
             currency=m.currency,
@@ -250,10 +273,19 @@ class Comparison:
                 coverage=w.coverage.quantize(SIX),
                 supplier_score=w.supplier_score.quantize(SIX),
             ),
-            conversions=[_conversion(c) for c in m.conversions.values()],
+            conversions=list(conversions.values()),
             _model=m,
-            _quotes=quotes,
+            _info=info,
+            _quotes={},
+            _conversions=conversions,
         )
+
+    def _quote(self, quote_id: int) -> Quote:
+        q = self._quotes.get(quote_id)
+        if q is None:
+            m = self._model
+            q = self._quotes[quote_id] = Quote.from_model(m.quotes[quote_id], m.rfq, self._info)
+        return q
 
     def _money(self, amount: Decimal) -> Money:
         return Money.of(amount, self.currency)
@@ -275,10 +307,6 @@ class Comparison:
             score=r.score,
             landed_cost=self._money(r.landed_cost),
             coverage=r.coverage,
-            line_coverage=[
-                LineCoverage(rfq_line_id=_gid("RfqLine", lid), coverage=cov.quantize(SIX))
-                for lid, cov in r.line_coverage.items()
-            ],
             lead_time_days=r.offer.lead_time_days,
             meets_need_by=r.meets_need_by,
             supplier_score=SupplierScore(value=score.value, explanation=score.explanation),
@@ -292,9 +320,10 @@ class Comparison:
                 )
                 for c in r.criteria
             ],
-            conversion=_conversion(m.conversions[q.currency]),
-            quote=self._quotes[r.offer.quote_id],
+            conversion=self._conversions[q.currency],
+            quote=self._quote(r.offer.quote_id),
             _supplier_id=r.offer.supplier_id,
+            _line_coverage=r.line_coverage,
         )
 
     @strawberry.field(description="Per RFQ line, the offers ranked by unit landed cost.")
@@ -303,7 +332,8 @@ class Comparison:
         return [
             LineComparison(
                 rfq_line=RfqLine.from_model(ln, m.rfq.currency),
-                _offers=[self._line_offer(lo) for lo in m.lines.get(ln.id or 0, [])],
+                _offers=m.lines.get(ln.id or 0, []),
+                _build=self._line_offer,
             )
             for ln in m.rfq_lines
         ]
@@ -318,14 +348,14 @@ class Comparison:
             unit_price=self._unit(lo.unit_price),
             unit_landed_cost=self._unit(lo.unit_landed_cost),
             coverage=lo.coverage.quantize(SIX),
-            quote=self._quotes[lo.offer.quote_id],
+            quote=self._quote(lo.offer.quote_id),
             _supplier_id=lo.offer.supplier_id,
         )
 
     @strawberry.field
     async def suggested_split(self) -> SuggestedSplit:
-        # the solver is CPU-bound (up to its time bound): keep the event loop serving
-        s: Split = await asyncio.to_thread(self._model.split)
+        # solved in a worker thread (started early by the resolver when it is selected)
+        s: Split = await self._model.split_async()
         best = s.best_single
         return SuggestedSplit(
             allocations=[
@@ -335,7 +365,7 @@ class Comparison:
                     quantity=a.quantity,
                     unit_price=self._unit(a.unit_price),
                     cost=self._money(a.cost),
-                    quote=self._quotes[a.offer.quote_id],
+                    quote=self._quote(a.offer.quote_id),
                     _supplier_id=a.offer.supplier_id,
                 )
                 for a in s.allocations
@@ -345,7 +375,7 @@ class Comparison:
             supplier_count=len(s.suppliers),
             saving=self._money(s.saving) if s.saving is not None else None,
             best_single_supplier=SingleSupplierAward(
-                quote=self._quotes[best.offer.quote_id],
+                quote=self._quote(best.offer.quote_id),
                 total=self._money(best.total),
                 coverage=best.coverage.quantize(SIX),
             )
@@ -357,4 +387,5 @@ class Comparison:
             ],
             unquoted_line_ids=[_gid("RfqLine", lid) for lid in s.unquoted_lines],
             optimal=s.optimal,
+            candidate_limit=s.candidate_limit,
         )

@@ -248,6 +248,10 @@ class _Model:
         # on this model (0.9 s of 2.4 s), and the root LP already finds good incumbents
         h.setOptionValue("presolve", "off")
         h.setOptionValue("mip_heuristic_effort", 0.01)
+        # these two heuristics found nothing the sub-MIP did not, and took half the time
+        # of the 200-quote candidate model (110 -> 55 ms) and of a 40-quote full one
+        h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         lp = highspy.HighsLp()
         lp.num_col_ = self.n
         lp.num_row_ = len(rows_lo)

@@ -10,7 +10,6 @@ whether every offered line was taken in full), every other submitted quote REJEC
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,7 +120,7 @@ async def award_rfq(
             wanted.append(AllocationInput(ln.id or 0, q))
     elif accept_suggested_split:
         comparison = await compare(session, v, rfq, ComparisonRequest())
-        split = await asyncio.to_thread(comparison.split)
+        split = await comparison.split_async()
         wanted = [AllocationInput(a.line.quote_line_id, a.quantity) for a in split.allocations]
         if not wanted:
             raise DomainError.of(
