@@ -99,7 +99,9 @@ class Comparison:
         """Start solving in a worker thread now.  HiGHS releases the GIL, so the solve
         overlaps the ranking and the response being built on the event loop."""
         if self._split_task is None and self._split is None:
-            self._split_task = asyncio.ensure_future(asyncio.to_thread(self.split))
+            # submitted to the thread pool right now: a task would only start once the
+            # event loop next gets control, after the response's synchronous fields
+            self._split_task = asyncio.get_running_loop().run_in_executor(None, self.split)
 
     async def split_async(self) -> Split:
         self.start_split()
