@@ -26,10 +26,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from graphql_schema.ids import parse_global_id
 from procurement.audit.models import AuditEntry, OutboxEvent
+from procurement.comparison import service as service_mod
+from procurement.comparison import split as split_mod
 from procurement.money.models import FxRate
 from procurement.numbering import DocumentCounter
 from procurement.ordering.models import PurchaseOrder, PurchaseOrderLine
@@ -818,6 +821,59 @@ async def test_suggested_split_cheaper_than_any_single_supplier(api: Api) -> Non
     ]
     assert single["total"]["amount"] == "750.00" and single["supplierCount"] == 1
     assert single["saving"] == {"amount": "0.00", "currency": "EUR"}
+
+
+SPLIT_FLAGS = """
+query Split($id: ID!, $input: ComparisonInput, $split: Boolean!) {
+  rfq(id: $id) {
+    comparison(input: $input) {
+      offers { rank }
+      ...SplitFields @include(if: $split)
+    }
+  }
+}
+fragment SplitFields on Comparison {
+  suggestedSplit { total { amount } optimal candidateLimit allocations { quoteLineId } }
+}
+"""
+
+
+async def test_large_comparison_split_over_candidates_or_exact(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the size thresholds lowered to this market (200 quotes x 50 lines trip the
+    defaults), the split is solved over the cheapest offer of each line and says so:
+    candidateLimit 1, optimal false.  exactSplit solves every offer line and proves it.
+    The solver runs only when suggestedSplit is selected (here through a fragment)."""
+    s = await split_market(api)
+    monkeypatch.setattr(split_mod, "FULL_MODEL_LINES", 1)
+    monkeypatch.setattr(split_mod, "CANDIDATES_PER_LINE", 1)
+    calls: list[bool] = []
+    real = service_mod.suggest_split
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("exact", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_mod, "suggest_split", counting)
+    doc, token, rfq_id = SPLIT_FLAGS, s.m.buyer_token, s.rfq["id"]
+
+    data = await api.gql(doc, {"id": rfq_id, "split": False}, token)
+    assert "suggestedSplit" not in data["rfq"]["comparison"]
+    await asyncio.sleep(0.2)  # a solve started by mistake would have run by now
+    assert calls == []
+
+    data = await api.gql(doc, {"id": rfq_id, "split": True}, token)
+    split = data["rfq"]["comparison"]["suggestedSplit"]
+    assert split["total"] == {"amount": "710.00"}  # bolts from A, nuts from B
+    assert split["candidateLimit"] == 1 and split["optimal"] is False
+    assert calls == [False]
+
+    data = await api.gql(doc, {"id": rfq_id, "split": True, "input": {"exactSplit": True}}, token)
+    split = data["rfq"]["comparison"]["suggestedSplit"]
+    assert split["total"] == {"amount": "710.00"}
+    assert split["candidateLimit"] is None and split["optimal"] is True
+    assert calls == [False, True]
 
 
 async def test_suggested_split_honours_moq_and_reports_unquoted_lines(api: Api) -> None:

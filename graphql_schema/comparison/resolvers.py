@@ -12,10 +12,17 @@ from procurement.comparison.service import ComparisonRequest, compare, load_buye
 from procurement.sourcing.models import Rfq as RfqModel
 
 
+def _included(s: Selection) -> bool:
+    """``@skip``/``@include`` with their variables applied (strawberry reports them)."""
+    d = s.directives
+    return not d.get("skip", {}).get("if", False) and d.get("include", {}).get("if", True)
+
+
 def _selects(selections: Iterable[Selection], name: str) -> bool:
-    """Whether ``name`` is selected directly or through fragments (``@include``/``@skip``
-    already applied by strawberry)."""
+    """Whether ``name`` is selected, directly or through fragments."""
     for s in selections:
+        if not _included(s):
+            continue
         if isinstance(s, SelectedField) and s.name == name:
             return True
         if isinstance(s, FragmentSpread | InlineFragment) and _selects(s.selections, name):

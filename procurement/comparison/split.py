@@ -359,11 +359,13 @@ def suggest_split(
     time_limit: float | None = None,
     *,
     exact: bool = False,
-    full_model_lines: int = FULL_MODEL_LINES,
-    candidates_per_line: int = CANDIDATES_PER_LINE,
+    full_model_lines: int | None = None,
+    candidates_per_line: int | None = None,
 ) -> Split:
     """The cheapest split; ``exact`` always solves the full model (proof over all
     offers, with the longer default time bound)."""
+    full_model_lines = FULL_MODEL_LINES if full_model_lines is None else full_model_lines
+    per_line = CANDIDATES_PER_LINE if candidates_per_line is None else candidates_per_line
     if time_limit is None:
         time_limit = EXACT_TIME_LIMIT_SECONDS if exact else TIME_LIMIT_SECONDS
     req = {r.id: r.quantity for r in ctx.lines}
@@ -375,9 +377,9 @@ def suggest_split(
         offered[ol.rfq_line_id] = offered.get(ol.rfq_line_id, ZERO) + ol.quantity
     candidate_limit = None
     if not exact and max_suppliers is None and len(pairs) > full_model_lines:
-        kept = _candidates(pairs, req, candidates_per_line)
+        kept = _candidates(pairs, req, per_line)
         if len(kept) < len(pairs):
-            pairs, candidate_limit = kept, candidates_per_line
+            pairs, candidate_limit = kept, per_line
     solved = _solve(pairs, offered, req, max_suppliers, time_limit)
 
     allocations = []
