@@ -849,13 +849,13 @@ async def test_large_comparison_split_over_candidates_or_exact(
     monkeypatch.setattr(split_mod, "FULL_MODEL_LINES", 1)
     monkeypatch.setattr(split_mod, "CANDIDATES_PER_LINE", 1)
     calls: list[bool] = []
-    real = service_mod.suggest_split
+    real = service_mod.prepare_split
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(kwargs.get("exact", False))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service_mod, "suggest_split", counting)
+    monkeypatch.setattr(service_mod, "prepare_split", counting)
     doc, token, rfq_id = SPLIT_FLAGS, s.m.buyer_token, s.rfq["id"]
 
     data = await api.gql(doc, {"id": rfq_id, "split": False}, token)

@@ -355,7 +355,7 @@ class Comparison:
     @strawberry.field
     async def suggested_split(self) -> SuggestedSplit:
         # solved in a worker thread (started early by the resolver when it is selected)
-        s: Split = await self._model.split_async()
+        s: Split = await self._model.split()
         best = s.best_single
         return SuggestedSplit(
             allocations=[

@@ -17,7 +17,7 @@ Ties: higher score, then lower landed cost, then earlier submission, then quote 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -71,11 +71,14 @@ class RankedOffer:
     criteria: tuple[Criterion, ...]
 
 
-def _minmax(values: Sequence[Decimal], x: Decimal) -> Decimal:
+def _minmax(values: Sequence[Decimal]) -> Callable[[Decimal], Decimal]:
+    """Min-max normalisation over ``values``, lowest 1: the bounds found once, not per
+    offer (that was quadratic in the number of offers)."""
     lo, hi = min(values), max(values)
     if hi == lo:
-        return ONE
-    return ((hi - x) / (hi - lo)).quantize(SIX)
+        return lambda x: ONE
+    span = hi - lo
+    return lambda x: ((hi - x) / span).quantize(SIX)
 
 
 def landed_cost(offer: Offer, lines: Sequence[RequestLine]) -> Decimal:
@@ -139,17 +142,17 @@ def rank_offers(
         cost = o.shipping + sum((f.cost for f in per.values()), ZERO)
         comparable = cost / coverage if coverage > 0 else cost * 10**6
         rows.append((o, cost, coverage, comparable))
-    comparables = [r[3] for r in rows]
-    leads = [Decimal(r[0].lead_time_days) for r in rows]
+    price_norm = _minmax([r[3] for r in rows])
+    lead_norm = _minmax([Decimal(r[0].lead_time_days) for r in rows])
     ranked = []
     for o, cost, coverage, comparable in rows:
         per = facts[o.quote_id]
         criteria = (
-            Criterion("PRICE", comparable.quantize(SIX), _minmax(comparables, comparable), w.price),
+            Criterion("PRICE", comparable.quantize(SIX), price_norm(comparable), w.price),
             Criterion(
                 "LEAD_TIME",
                 Decimal(o.lead_time_days),
-                _minmax(leads, Decimal(o.lead_time_days)),
+                lead_norm(Decimal(o.lead_time_days)),
                 w.lead_time,
             ),
             Criterion("COVERAGE", coverage, coverage, w.coverage),

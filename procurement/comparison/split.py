@@ -34,7 +34,7 @@ import highspy
 import numpy as np
 
 from procurement.comparison.model import Context, Offer, OfferLine
-from procurement.comparison.ranking import ZERO, bought_quantity, line_cost
+from procurement.comparison.ranking import ZERO, Facts, bought_quantity, line_cost
 
 TIME_LIMIT_SECONDS = 2.0
 #: the bound when the caller asks for the exact split of a large comparison
@@ -142,8 +142,10 @@ class _Model:
         tiers: list[_Var],
         req: dict[int, Decimal],
         max_suppliers: int | None,
+        presolve: bool = False,
     ) -> None:
         self.tiers = tiers
+        self.presolve = presolve
         self.req = req
         suppliers = sorted({t.offer.quote_id for t in tiers})
         n = 0
@@ -244,9 +246,10 @@ class _Model:
         h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("mip_rel_gap", 1e-9)
         h.setOptionValue("mip_abs_gap", 1e-9)
-        # measured on the 200-quote x 50-line benchmark: presolve costs more than it saves
-        # on this model (0.9 s of 2.4 s), and the root LP already finds good incumbents
-        h.setOptionValue("presolve", "off")
+        # measured: presolve costs more than it saves on full models (0.9 s of 2.4 s on
+        # 200 quotes x 50 lines; 148 vs 71 ms on 40 quotes), but saves a quarter on the
+        # candidate model, where many suppliers keep only a line or two
+        h.setOptionValue("presolve", "on" if self.presolve else "off")
         h.setOptionValue("mip_heuristic_effort", 0.01)
         # these two heuristics found nothing the sub-MIP did not, and took half the time
         # of the 200-quote candidate model (110 -> 55 ms) and of a 40-quote full one
@@ -286,14 +289,19 @@ class _Model:
 _Pair = tuple[Offer, OfferLine]
 
 
-def _candidates(pairs: list[_Pair], req: dict[int, Decimal], per_line: int) -> list[_Pair]:
+def _candidates(
+    pairs: list[_Pair], req: dict[int, Decimal], per_line: int, facts: Facts | None
+) -> list[_Pair]:
     """The offer lines a large split is solved over (see the module's docstring): per RFQ
-    line the cheapest usable ones, so every line some offer can supply keeps one."""
+    line the cheapest usable ones, so every line some offer can supply keeps one.  The
+    ranking's line facts, when given, already hold the prices."""
     by_line: dict[int, list[tuple[Decimal, int, _Pair]]] = {}
     for o, ol in pairs:
         r = req[ol.rfq_line_id]
-        if ol.moq is None or ol.moq <= min(ol.quantity, r):  # else no band is usable
-            price = ol.price_at(min(ol.quantity, r))
+        most = ol.quantity if ol.quantity < r else r
+        if ol.moq is None or ol.moq <= most:  # else no band is usable
+            # a usable line is bought at ``most``: the facts' price is the same
+            price = facts[o.quote_id][ol.rfq_line_id].unit_price if facts else ol.price_at(most)
             by_line.setdefault(ol.rfq_line_id, []).append((price, o.quote_id, (o, ol)))
     keep: list[_Pair] = []
     for lid, entries in by_line.items():
@@ -308,51 +316,78 @@ def _candidates(pairs: list[_Pair], req: dict[int, Decimal], per_line: int) -> l
 
 
 @dataclass
-class _Solved:
+class PreparedSplit:
+    """The model built, not yet solved: ``prepare_split`` runs where the offers are
+    (holding the GIL), ``solve`` is mostly HiGHS, which releases it, so a caller can run
+    it in a worker thread alongside other work."""
+
+    offers: Sequence[Offer]
+    ctx: Context
+    req: dict[int, Decimal]
+    unquoted: tuple[int, ...]
     tiers: list[_Var]
-    solution: np.ndarray
-    optimal: bool
+    model: _Model | None
+    ceiling: dict[int, float]
+    time_limit: float
+    candidate_limit: int | None
+
+    def solve(self) -> Split:
+        deadline = time.monotonic() + self.time_limit
+        solution, optimal = np.zeros(0), True
+        if self.model is not None:
+            solution, optimal = self._run(self.model, deadline)
+        return self._split(solution, optimal)
+
+    def _run(self, model: _Model, deadline: float) -> tuple[np.ndarray, bool]:
+        def remaining() -> float:
+            return max(deadline - time.monotonic(), 0.01)
+
+        # Coverage can never beat every line getting min(requested, all offered).  Try
+        # that first, cheapest: usually it is reachable and one solve settles it.
+        # Otherwise find the best coverage (phase 1), then the cheapest allocation at it
+        # (phase 2).
+        optimal, _, solution = model.solve(model.cost, remaining(), line_floor=self.ceiling)
+        if solution is None:
+            ok1, best, cover = model.solve(model.coverage, remaining())
+            ok2, _, solution = model.solve(model.cost, remaining(), min_coverage=-best - 1e-7)
+            if solution is None:  # out of time: the best coverage found is still an answer
+                ok2, solution = False, cover if cover is not None else np.zeros(model.n)
+            optimal = ok1 and ok2
+        return solution, optimal
+
+    def _split(self, solution: np.ndarray, optimal: bool) -> Split:
+        req, ctx = self.req, self.ctx
+        allocations = []
+        covered: dict[int, Decimal] = dict.fromkeys(req, ZERO)
+        used: set[int] = set()
+        for t in self.tiers:
+            value = solution[t.x]
+            if value <= 1e-6:
+                continue
+            q = Decimal(round(value)) if t.integral else Decimal(str(value)).quantize(_QUANT)
+            if q <= 0:
+                continue
+            allocations.append(Allocation(t.offer, t.line, q, t.line.price_at(q)))
+            covered[t.line.rfq_line_id] += q
+            used.add(t.offer.quote_id)
+        total = sum((a.cost for a in allocations), ZERO)
+        total += sum((o.shipping for o in self.offers if o.quote_id in used), ZERO)
+        coverage = sum((covered[r.id] / r.quantity for r in ctx.lines), ZERO) / len(ctx.lines)
+        uncovered = {lid: req[lid] - c for lid, c in covered.items() if req[lid] - c > 0}
+        allocations.sort(key=lambda a: (a.line.rfq_line_id, a.offer.quote_id))
+        return Split(
+            tuple(allocations),
+            total,
+            coverage,
+            uncovered,
+            self.unquoted,
+            optimal and self.candidate_limit is None,
+            best_single_supplier(self.offers, ctx),
+            self.candidate_limit,
+        )
 
 
-def _solve(
-    pairs: list[_Pair],
-    offered: dict[int, Decimal],
-    req: dict[int, Decimal],
-    max_suppliers: int | None,
-    time_limit: float,
-) -> _Solved:
-    """The MILP over ``pairs``; ``offered`` is what all offers together offer per line."""
-    deadline = time.monotonic() + time_limit
-    tiers: list[_Var] = []
-    for o, ol in pairs:
-        r = req[ol.rfq_line_id]
-        integral = _integral(r, ol.quantity, ol.moq, *(b for b, _ in ol.breaks))
-        for lo, hi, price in ol.tiers():
-            hi = min(hi, r)
-            if lo <= hi and hi > 0:
-                tiers.append(_Var(o, ol, lo, hi, price, integral))
-    if not tiers:
-        return _Solved([], np.zeros(0), True)
-    model = _Model(tiers, req, max_suppliers)
-
-    def remaining() -> float:
-        return max(deadline - time.monotonic(), 0.01)
-
-    # Coverage can never beat every line getting min(requested, all offered).  Try that
-    # first, cheapest: usually it is reachable and one solve settles it.  Otherwise find
-    # the best coverage (phase 1), then the cheapest allocation at it (phase 2).
-    ceiling = {lid: float(min(req[lid], offered[lid])) for lid in model.by_line}
-    optimal, _, solution = model.solve(model.cost, remaining(), line_floor=ceiling)
-    if solution is None:
-        ok1, best, cover = model.solve(model.coverage, remaining())
-        ok2, _, solution = model.solve(model.cost, remaining(), min_coverage=-best - 1e-7)
-        if solution is None:  # out of time: the best coverage found is still an answer
-            ok2, solution = False, cover if cover is not None else np.zeros(model.n)
-        optimal = ok1 and ok2
-    return _Solved(tiers, solution, optimal)
-
-
-def suggest_split(
+def prepare_split(
     offers: Sequence[Offer],
     ctx: Context,
     max_suppliers: int | None = None,
@@ -361,9 +396,10 @@ def suggest_split(
     exact: bool = False,
     full_model_lines: int | None = None,
     candidates_per_line: int | None = None,
-) -> Split:
-    """The cheapest split; ``exact`` always solves the full model (proof over all
-    offers, with the longer default time bound)."""
+    facts: Facts | None = None,
+) -> PreparedSplit:
+    """Choose the offer lines (all, or candidates) and build the MILP; ``exact`` always
+    takes every offer line, with the longer default time bound."""
     full_model_lines = FULL_MODEL_LINES if full_model_lines is None else full_model_lines
     per_line = CANDIDATES_PER_LINE if candidates_per_line is None else candidates_per_line
     if time_limit is None:
@@ -377,48 +413,56 @@ def suggest_split(
         offered[ol.rfq_line_id] = offered.get(ol.rfq_line_id, ZERO) + ol.quantity
     candidate_limit = None
     if not exact and max_suppliers is None and len(pairs) > full_model_lines:
-        kept = _candidates(pairs, req, per_line)
+        kept = _candidates(pairs, req, per_line, facts)
         if len(kept) < len(pairs):
             pairs, candidate_limit = kept, per_line
-    solved = _solve(pairs, offered, req, max_suppliers, time_limit)
-
-    allocations = []
-    covered: dict[int, Decimal] = dict.fromkeys(req, ZERO)
-    total = ZERO
-    used: set[int] = set()
-    for t in solved.tiers:
-        value = solved.solution[t.x]
-        if value <= 1e-6:
-            continue
-        q = Decimal(round(value)) if t.integral else Decimal(str(value)).quantize(_QUANT)
-        if q <= 0:
-            continue
-        allocations.append(Allocation(t.offer, t.line, q, t.line.price_at(q)))
-        covered[t.line.rfq_line_id] += q
-        used.add(t.offer.quote_id)
-    for a in allocations:
-        total += a.cost
-    total += sum((o.shipping for o in offers if o.quote_id in used), ZERO)
-    coverage = sum((covered[r.id] / r.quantity for r in ctx.lines), ZERO) / len(ctx.lines)
-    uncovered = {lid: req[lid] - c for lid, c in covered.items() if req[lid] - c > 0}
-    allocations.sort(key=lambda a: (a.line.rfq_line_id, a.offer.quote_id))
-    return Split(
-        tuple(allocations),
-        total,
-        coverage,
-        uncovered,
-        unquoted,
-        solved.optimal and candidate_limit is None,
-        best_single_supplier(offers, ctx),
-        candidate_limit,
+    tiers: list[_Var] = []
+    for o, ol in pairs:
+        r = req[ol.rfq_line_id]
+        integral = _integral(r, ol.quantity, ol.moq, *(b for b, _ in ol.breaks))
+        for lo, hi, price in ol.tiers():
+            hi = min(hi, r)
+            if lo <= hi and hi > 0:
+                tiers.append(_Var(o, ol, lo, hi, price, integral))
+    model = None
+    ceiling: dict[int, float] = {}
+    if tiers:
+        model = _Model(tiers, req, max_suppliers, presolve=candidate_limit is not None)
+        ceiling = {lid: float(min(req[lid], offered[lid])) for lid in model.by_line}
+    return PreparedSplit(
+        offers, ctx, req, unquoted, tiers, model, ceiling, time_limit, candidate_limit
     )
+
+
+def suggest_split(
+    offers: Sequence[Offer],
+    ctx: Context,
+    max_suppliers: int | None = None,
+    time_limit: float | None = None,
+    *,
+    exact: bool = False,
+    full_model_lines: int | None = None,
+    candidates_per_line: int | None = None,
+) -> Split:
+    """The cheapest split (see the module's docstring)."""
+    return prepare_split(
+        offers,
+        ctx,
+        max_suppliers,
+        time_limit,
+        exact=exact,
+        full_model_lines=full_model_lines,
+        candidates_per_line=candidates_per_line,
+    ).solve()
 
 
 __all__ = [
     "Allocation",
+    "PreparedSplit",
     "Split",
     "best_single_supplier",
     "bought_quantity",
     "line_cost",
+    "prepare_split",
     "suggest_split",
 ]

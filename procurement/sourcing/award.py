@@ -120,7 +120,7 @@ async def award_rfq(
             wanted.append(AllocationInput(ln.id or 0, q))
     elif accept_suggested_split:
         comparison = await compare(session, v, rfq, ComparisonRequest())
-        split = await comparison.split_async()
+        split = await comparison.split()
         wanted = [AllocationInput(a.line.quote_line_id, a.quantity) for a in split.allocations]
         if not wanted:
             raise DomainError.of(
