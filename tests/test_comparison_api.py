@@ -1166,6 +1166,33 @@ async def test_award_suggested_split_from_open_rfq(api: Api) -> None:
         assert got["quote"]["status"] == "AWARDED"
 
 
+async def test_award_suggested_split_with_the_comparisons_options(api: Api) -> None:
+    """The buyer compared with maxSuppliers 1 and accepts that split: the award uses the
+    same options, so it orders everything from A (750.00), not the two-supplier split
+    (710.00) an award without them would."""
+    s = await split_market(api)
+    m = s.m
+    shown = (await compare(api, m.buyer_token, s.rfq["id"], doc=SPLIT, maxSuppliers=1))[
+        "suggestedSplit"
+    ]
+    assert shown["supplierCount"] == 1 and shown["total"]["amount"] == "750.00"
+    p = await award(
+        api,
+        m.buyer_token,
+        rfqId=s.rfq["id"],
+        acceptSuggestedSplit=True,
+        maxSuppliers=1,
+        exactSplit=True,
+    )
+    assert p["errors"] == []
+    (po,) = p["purchaseOrders"]
+    assert po["supplier"]["name"] == "Bolt Supplier"
+    assert po["total"]["amount"] == "750.00"  # 400 + 300 + shipping 50
+    assert sorted((x["quoteLineId"], Decimal(x["quantity"])) for x in po["lines"]) == sorted(
+        (a["quoteLineId"], Decimal(a["quantity"])) for a in shown["allocations"]
+    )
+
+
 async def test_award_whole_quote_from_open_rfq(api: Api) -> None:
     """Awarding from OPEN (not sealed) closes the RFQ as part of the award."""
     m = await Market(api).setup()
@@ -1233,6 +1260,10 @@ async def test_award_refusals_write_nothing(api: Api) -> None:
          "INVALID", "allocations"),
         ("split and quote", buyer, {"acceptSuggestedSplit": True, "quoteId": a["id"]},
          "INVALID", "allocations"),
+        ("split options without the split", buyer, {"quoteId": a["id"], "maxSuppliers": 1},
+         "INVALID", "acceptSuggestedSplit"),
+        ("maxSuppliers 0", buyer, {"acceptSuggestedSplit": True, "maxSuppliers": 0},
+         "INVALID", "maxSuppliers"),
         ("no mode", buyer, {}, "INVALID", "allocations"),
         ("empty allocations", buyer, {"allocations": []}, "REQUIRED", "allocations"),
         ("supplier", m.supplier.users["sales"].token, {"quoteId": a["id"]}, "FORBIDDEN", None),

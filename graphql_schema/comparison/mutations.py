@@ -11,7 +11,7 @@ from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id
 from graphql_schema.ordering.types import PurchaseOrder
 from graphql_schema.sourcing.types import Rfq
-from procurement.sourcing.award import AllocationInput, award_rfq
+from procurement.sourcing.award import AllocationInput, SplitOptions, award_rfq
 
 
 @strawberry.input
@@ -28,7 +28,20 @@ class RfqAwardInput:
     allocations: list[AwardAllocationInput] | None = None
     quote_id: strawberry.ID | None = None
     accept_suggested_split: bool = False
+    max_suppliers: int | None = strawberry.field(
+        default=None,
+        description="With acceptSuggestedSplit: the comparison's maxSuppliers, so that "
+        "the split awarded is the one shown.",
+    )
+    exact_split: bool | None = strawberry.field(
+        default=None, description="With acceptSuggestedSplit: the comparison's exactSplit."
+    )
     note: str | None = None
+
+    def split_options(self) -> SplitOptions | None:
+        if self.max_suppliers is None and self.exact_split is None:
+            return None
+        return SplitOptions(self.max_suppliers, bool(self.exact_split))
 
 
 @strawberry.type
@@ -62,6 +75,7 @@ class ComparisonMutation:
                 else None,
                 quote_id=decode_id(input.quote_id, "Quote", "quoteId") if input.quote_id else None,
                 accept_suggested_split=input.accept_suggested_split,
+                split_options=input.split_options(),
                 note=input.note,
             ),
         )

@@ -39,6 +39,12 @@ from procurement.viewer import Role, Viewer, require_viewer
 
 
 @dataclass(frozen=True)
+class SplitOptions:
+    max_suppliers: int | None = None
+    exact: bool = False
+
+
+@dataclass(frozen=True)
 class AllocationInput:
     quote_line_id: int
     quantity: Decimal
@@ -52,8 +58,11 @@ async def award_rfq(
     allocations: Sequence[AllocationInput] | None = None,
     quote_id: int | None = None,
     accept_suggested_split: bool = False,
+    split_options: SplitOptions | None = None,
     note: str | None = None,
 ) -> tuple[Rfq, list[PurchaseOrder]]:
+    """``split_options`` go with ``accept_suggested_split``: the options of the comparison
+    whose split the buyer saw, so that the same split is awarded."""
     v = require_viewer(viewer)
     modes = sum([allocations is not None, quote_id is not None, accept_suggested_split])
     if modes != 1:
@@ -61,6 +70,12 @@ async def award_rfq(
             ErrorCode.INVALID,
             "Give exactly one of allocations, quoteId or acceptSuggestedSplit",
             "allocations",
+        )
+    if split_options is not None and not accept_suggested_split:
+        raise DomainError.of(
+            ErrorCode.INVALID,
+            "maxSuppliers and exactSplit go with acceptSuggestedSplit",
+            "acceptSuggestedSplit",
         )
     rfq = await load_buyer_rfq(session, v, rfq_id, lock=True)
     if Role.BUYER not in v.roles:
@@ -119,7 +134,13 @@ async def award_rfq(
                 )
             wanted.append(AllocationInput(ln.id or 0, q))
     elif accept_suggested_split:
-        comparison = await compare(session, v, rfq, ComparisonRequest())
+        options = split_options or SplitOptions()
+        comparison = await compare(
+            session,
+            v,
+            rfq,
+            ComparisonRequest(max_suppliers=options.max_suppliers, exact_split=options.exact),
+        )
         split = await comparison.split()
         wanted = [AllocationInput(a.line.quote_line_id, a.quantity) for a in split.allocations]
         if not wanted:
