@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,6 +35,9 @@ from procurement.sourcing.models import Quote, QuoteLine, QuoteStatus, Rfq, RfqL
 from procurement.viewer import Viewer, require_viewer
 
 LIVE = (QuoteStatus.SUBMITTED.value, QuoteStatus.AWARDED.value)
+#: splits are solved here, not in the loop's default pool: a solve may run for its whole
+#: time bound (10 s when exact), and must not hold up other work sent to threads
+_SOLVERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="split")
 
 
 @dataclass
@@ -99,7 +103,8 @@ class Comparison:
                 exact=self.exact_split,
                 facts=self.facts,  # computed now, used by the ranking next
             )
-            self._split_task = asyncio.get_running_loop().run_in_executor(None, prepared.solve)
+            loop = asyncio.get_running_loop()
+            self._split_task = loop.run_in_executor(_SOLVERS, prepared.solve)
 
     async def split(self) -> Split:
         """Solved once, on first use: the ranking alone never pays for the MILP."""
