@@ -117,19 +117,40 @@ def test_candidates_extend_until_the_request_is_covered() -> None:
     ]
 
 
-def test_shipping_can_make_the_candidate_split_dearer_than_the_exact_one() -> None:
-    """Why a candidate split says optimal = False: bolts are cheapest at A and nuts at B,
-    but B's shipping (500) outweighs its saving on nuts, and B's dearer bolts are no
-    candidate.  The exact split buys both lines from A."""
+def test_second_round_lets_a_chosen_supplier_take_over_and_save_shipping() -> None:
+    """Bolts are cheapest at A and nuts at B, so with one candidate per line the first
+    round buys bolts from A and nuts from B: 400 + 200 + 50 + 500.  Both suppliers are
+    then chosen, and the second round sees all their lines: A's nuts at 2.1 let B's
+    shipping (500) go, for 400 + 210 + 50, the exact optimum."""
     ctx = Context((RequestLine(1, 1, D(100)), RequestLine(2, 2, D(100))), None, CTX_DAY)
     a = offer(1, {1: ol(11, 1, "100", "4"), 2: ol(12, 2, "100", "2.1")}, shipping="50")
     b = offer(2, {1: ol(21, 1, "100", "5"), 2: ol(22, 2, "100", "2")}, shipping="500")
-    pruned = suggest_split([a, b], ctx, full_model_lines=0, candidates_per_line=1)
-    assert pruned.total == D(400) + D(200) + D(50) + D(500)
-    assert not pruned.optimal and pruned.candidate_limit == 1
-    exact = suggest_split([a, b], ctx, full_model_lines=0, candidates_per_line=1, exact=True)
-    assert exact.total == D(400) + D(210) + D(50)
-    assert exact.optimal and exact.candidate_limit is None
+    first_round = split_mod.prepare_split([a, b], ctx, full_model_lines=0, candidates_per_line=1)
+    assert sorted(t.line.quote_line_id for t in first_round.tiers) == [11, 22]
+    pruned = first_round.solve()
+    assert pruned.total == D(400) + D(210) + D(50)
+    assert [(x.line.quote_line_id, x.quantity) for x in pruned.allocations] == [
+        (11, D(100)),
+        (12, D(100)),
+    ]
+    assert not pruned.optimal and pruned.candidate_limit == 1  # found, not proven
+    exact = suggest_split([a, b], ctx, exact=True)
+    assert exact.total == pruned.total and exact.optimal and exact.candidate_limit is None
+
+
+def test_a_supplier_no_round_chose_can_make_the_candidate_split_dearer() -> None:
+    """Why a candidate split says optimal = False: A (bolts only) and B (nuts only) are
+    each line's cheapest, but their shipping (40 each) makes C, dearer on both lines and
+    in no round's candidates, the cheapest alone: 15 + 15 + 10 = 40 against 100."""
+    ctx = Context((RequestLine(1, 1, D(10)), RequestLine(2, 2, D(10))), None, CTX_DAY)
+    a = offer(1, {1: ol(11, 1, "10", "1")}, shipping="40")
+    b = offer(2, {2: ol(22, 2, "10", "1")}, shipping="40")
+    c = offer(3, {1: ol(31, 1, "10", "1.5"), 2: ol(32, 2, "10", "1.5")}, shipping="10")
+    pruned = suggest_split([a, b, c], ctx, full_model_lines=0, candidates_per_line=1)
+    assert pruned.total == D(100) and not pruned.optimal and pruned.candidate_limit == 1
+    exact = suggest_split([a, b, c], ctx, full_model_lines=0, candidates_per_line=1, exact=True)
+    assert exact.total == D(40) and exact.optimal and exact.candidate_limit is None
+    assert {x.offer.quote_id for x in exact.allocations} == {3}
 
 
 def test_max_suppliers_always_solves_every_offer_line() -> None:

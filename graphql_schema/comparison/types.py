@@ -56,8 +56,9 @@ class ComparisonInput:
     exact_split: bool = strawberry.field(
         default=False,
         description="Solve the suggested split over every offer line (up to 10 s) so that "
-        "it is proven optimal; by default a comparison of more than 2,000 offer lines is "
-        "solved over the 15 cheapest offers of each line.",
+        "it is proven optimal. By default a comparison of more than 2,000 offer lines is "
+        "solved over candidates: the 15 cheapest offers of each line, then every line of "
+        "the suppliers those chose.",
     )
 
     def weights_domain(self) -> Weights | None:
@@ -240,8 +241,9 @@ class SuggestedSplit:
         "candidates (see candidateLimit)."
     )
     candidate_limit: int | None = strawberry.field(
-        description="Set when a large comparison was solved over only this many cheapest "
-        "offers per line; ask with exactSplit for a proof over all of them."
+        description="Set when a large comparison was solved over candidates: this many "
+        "cheapest offers per line, then the chosen suppliers' other lines. Ask with "
+        "exactSplit for a proof over all offers."
     )
 
 
