@@ -20,10 +20,11 @@ is paid, so one may take over another's lines and save that one's shipping.  Wit
 ``max_suppliers`` set nothing is left out: few suppliers must each cover much, and the
 cheapest offers per line are the wrong candidates for that.
 
-Measured (``bench/comparison.py`` and random RFQs of 200 quotes x 50 lines with light to
-heavy shipping): the full model takes HiGHS 0.3 to 1.1 s to prove; the two rounds take
-0.1 to 0.25 s (once 0.5 s) and came within 0.21% of the optimum, equal to it on the
-benchmark.  The first round alone was up to 6% dearer where shipping is heavy.  A split
+Measured (``bench/split_quality.py``: 15 random RFQs of 200 quotes x 50 lines, light to
+heavy shipping): the full model takes HiGHS 0.3 to 2 s to prove (median 0.7 s); the two
+rounds take 0.1 to 0.5 s (median 0.18 s) and came within 0.5% of the optimum (median
+0%, and equal to it on ``bench/comparison.py``).  The first round alone was up to 6%
+dearer where shipping is heavy.  A split
 over candidates is reported with ``optimal = False`` (not proven over all offers) and
 with ``candidate_limit`` set; ``exact=True`` solves the full model with a longer bound.
 """
@@ -398,7 +399,7 @@ class PreparedSplit:
         with every line they quote.  Their shipping is paid, so one of them may take over
         another's lines at a price outside the cheapest and save that one's shipping (on
         random RFQs with heavy shipping the first round alone was up to 6% dearer than
-        the optimum; after this round, within 0.21%).  It starts from the first round's
+        the optimum; after this round, within 0.5%).  It starts from the first round's
         allocation, so it can only improve on it, and it is skipped when no chosen
         supplier's shipping exceeds what moving its lines elsewhere would cost at least.
         """
