@@ -367,6 +367,16 @@ def _may_close(
     return any(shipping[qid] > cost + 1e-6 for qid, cost in extra.items())
 
 
+def _worse(model: _Model, solution: np.ndarray, other: _Model, other_solution: np.ndarray) -> bool:
+    """Whether ``solution`` covers less than ``other_solution`` or, covering as much,
+    costs more (both in the target currency; shares and amounts, so 1e-6 is noise)."""
+    covered = -float(model.coverage @ solution)
+    other_covered = -float(other.coverage @ other_solution)
+    if abs(covered - other_covered) > 1e-6:
+        return covered < other_covered
+    return float(model.cost @ solution) > float(other.cost @ other_solution) + 1e-6
+
+
 @dataclass
 class PreparedSplit:
     """The model built, not yet solved: ``prepare_split`` runs where the offers are
@@ -406,7 +416,8 @@ class PreparedSplit:
         bought = [(t, solution[t.x]) for t in self.tiers if solution[t.x] > 1e-6]
         chosen = {t.offer.quote_id for t, _ in bought}
         pairs = [(o, ol) for o, ol in self.pairs if o.quote_id in chosen]
-        if len(pairs) == len({t.line.quote_line_id for t, _ in bought}) or not _may_close(
+        have = {t.line.quote_line_id for t in self.tiers}
+        if all(ol.quote_line_id in have for _, ol in pairs) or not _may_close(
             bought, pairs, self.req
         ):
             return self.tiers, solution, False
@@ -423,6 +434,9 @@ class PreparedSplit:
                 start[model.z[t.offer.quote_id]] = 1.0
         ceiling = {lid: self.ceiling[lid] for lid in model.by_line}
         widened, optimal = self._run(model, deadline, ceiling, start)
+        assert self.model is not None
+        if _worse(model, widened, self.model, solution):  # the time bound cut it short
+            return self.tiers, solution, False
         return tiers, widened, optimal
 
     def _run(
