@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
@@ -67,28 +68,19 @@ class Comparison:
     rfq_lines: list[RfqLine]
     max_suppliers: int | None
     exact_split: bool = False
-    _facts: Facts | None = field(default=None, repr=False)
-    _ranked: list[RankedOffer] | None = field(default=None, repr=False)
-    _lines: dict[int, list[LineOffer]] | None = field(default=None, repr=False)
     _split_task: asyncio.Future[Split] | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def facts(self) -> Facts:
-        if self._facts is None:
-            self._facts = line_facts(self.offers, self.ctx)
-        return self._facts
+        return line_facts(self.offers, self.ctx)
 
-    @property
+    @cached_property
     def ranked(self) -> list[RankedOffer]:
-        if self._ranked is None:
-            self._ranked = rank_offers(self.offers, self.ctx, self.weights, self.facts)
-        return self._ranked
+        return rank_offers(self.offers, self.ctx, self.weights, self.facts)
 
-    @property
+    @cached_property
     def lines(self) -> dict[int, list[LineOffer]]:
-        if self._lines is None:
-            self._lines = rank_lines(self.offers, self.ctx, self.facts)
-        return self._lines
+        return rank_lines(self.offers, self.ctx, self.facts)
 
     def start_split(self) -> None:
         """Build the model here, then solve it in the thread pool at once (not in a task,

@@ -32,9 +32,10 @@ with ``candidate_limit`` set; ``exact=True`` solves the full model with a longer
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ParamSpec
 
 import highspy
 import numpy as np
@@ -50,6 +51,7 @@ FULL_MODEL_LINES = 2000
 #: beyond it, the cheapest offers per RFQ line that are candidates
 CANDIDATES_PER_LINE = 15
 _QUANT = Decimal("0.0001")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -302,6 +304,19 @@ class _Model:
 _Pair = tuple[Offer, OfferLine]
 
 
+def _most(ol: OfferLine, req: dict[int, Decimal]) -> Decimal:
+    """The most of its RFQ line's request this offer line can supply."""
+    r = req[ol.rfq_line_id]
+    return ol.quantity if ol.quantity < r else r
+
+
+def _usable_price(ol: OfferLine, req: dict[int, Decimal]) -> Decimal | None:
+    """The unit price at the most it can supply; None when its MOQ is above that, so no
+    band of it can be bought."""
+    most = _most(ol, req)
+    return ol.price_at(most) if ol.moq is None or ol.moq <= most else None
+
+
 def _candidates(
     pairs: list[_Pair], req: dict[int, Decimal], per_line: int, facts: Facts | None
 ) -> list[_Pair]:
@@ -310,11 +325,12 @@ def _candidates(
     ranking's line facts, when given, already hold the prices."""
     by_line: dict[int, list[tuple[Decimal, int, _Pair]]] = {}
     for o, ol in pairs:
-        r = req[ol.rfq_line_id]
-        most = ol.quantity if ol.quantity < r else r
-        if ol.moq is None or ol.moq <= most:  # else no band is usable
-            # a usable line is bought at ``most``: the facts' price is the same
-            price = facts[o.quote_id][ol.rfq_line_id].unit_price if facts else ol.price_at(most)
+        if facts is not None:  # a usable line is bought at the most it can supply
+            fact = facts[o.quote_id][ol.rfq_line_id]
+            price = fact.unit_price if _most(ol, req) >= fact.quantity else None
+        else:
+            price = _usable_price(ol, req)
+        if price is not None:
             by_line.setdefault(ol.rfq_line_id, []).append((price, o.quote_id, (o, ol)))
     keep: list[_Pair] = []
     for lid, entries in by_line.items():
@@ -350,10 +366,9 @@ def _may_close(
     line outside the cheapest (dearer than every candidate) cannot pay on its own."""
     lowest: dict[int, list[tuple[float, int]]] = {}  # per RFQ line: (price, quote id)
     for o, ol in pairs:
-        r = req[ol.rfq_line_id]
-        most = ol.quantity if ol.quantity < r else r
-        if ol.moq is None or ol.moq <= most:
-            lowest.setdefault(ol.rfq_line_id, []).append((float(ol.price_at(most)), o.quote_id))
+        price = _usable_price(ol, req)
+        if price is not None:
+            lowest.setdefault(ol.rfq_line_id, []).append((float(price), o.quote_id))
     extra: dict[int, float] = {}
     shipping: dict[int, float] = {}
     for t, q in bought:
@@ -538,26 +553,16 @@ def prepare_split(
     )
 
 
-def suggest_split(
-    offers: Sequence[Offer],
-    ctx: Context,
-    max_suppliers: int | None = None,
-    time_limit: float | None = None,
-    *,
-    exact: bool = False,
-    full_model_lines: int | None = None,
-    candidates_per_line: int | None = None,
-) -> Split:
-    """The cheapest split (see the module's docstring)."""
-    return prepare_split(
-        offers,
-        ctx,
-        max_suppliers,
-        time_limit,
-        exact=exact,
-        full_model_lines=full_model_lines,
-        candidates_per_line=candidates_per_line,
-    ).solve()
+def _solved(prepare: Callable[P, PreparedSplit]) -> Callable[P, Split]:
+    def solve(*args: P.args, **kwargs: P.kwargs) -> Split:
+        return prepare(*args, **kwargs).solve()
+
+    solve.__name__ = "suggest_split"
+    solve.__doc__ = "The cheapest split, prepared and solved here (see the module's docstring)."
+    return solve
+
+
+suggest_split = _solved(prepare_split)
 
 
 __all__ = [
