@@ -41,7 +41,7 @@ import highspy
 import numpy as np
 
 from procurement.comparison.model import Context, Offer, OfferLine
-from procurement.comparison.ranking import ZERO, Facts, bought_quantity, line_cost
+from procurement.comparison.ranking import ZERO, Facts, bought_quantity, line_cost, line_facts
 
 TIME_LIMIT_SECONDS = 2.0
 #: the bound when the caller asks for the exact split of a large comparison
@@ -102,20 +102,22 @@ def _integral(*values: Decimal | None) -> bool:
     return all(v is None or v == v.to_integral_value() for v in values)
 
 
-def best_single_supplier(offers: Sequence[Offer], ctx: Context) -> SingleSupplierAward | None:
-    """The whole award to one supplier: most coverage, then least landed cost."""
+def best_single_supplier(
+    offers: Sequence[Offer], ctx: Context, facts: Facts | None = None
+) -> SingleSupplierAward | None:
+    """The whole award to one supplier: most coverage, then least landed cost.  A line
+    whose MOQ exceeds the requested quantity cannot be bought.  The ranking's line facts,
+    when given, already hold each line's quantity, cost and coverage."""
+    facts = facts if facts is not None else line_facts(offers, ctx)
+    req = {r.id: r.quantity for r in ctx.lines}
     best: tuple[Decimal, Decimal, int, Offer] | None = None
     for o in offers:
         covered, total = ZERO, o.shipping
-        for r in ctx.lines:
-            ol = o.lines.get(r.id)
-            if ol is None:
-                continue
-            q = min(r.quantity, ol.quantity)
-            if ol.moq is not None and q < ol.moq:
-                continue  # cannot buy this line without exceeding the requested quantity
-            covered += q / r.quantity
-            total += ol.price_at(q) * q
+        for lid, f in facts[o.quote_id].items():
+            if f.quantity > f.line.quantity or f.quantity > req[lid]:
+                continue  # raised to its MOQ: more than offered or requested
+            covered += f.coverage
+            total += f.cost
         coverage = covered / len(ctx.lines)
         key = (-coverage, total, o.quote_id, o)
         if best is None or key[:3] < best[:3]:
@@ -407,8 +409,8 @@ class PreparedSplit:
     ceiling: dict[int, float]
     time_limit: float
     candidate_limit: int | None
-    #: every offer line, for the second round of a candidate split
-    pairs: list[_Pair]
+    #: the ranking's line facts, when the caller has them
+    facts: Facts | None = None
 
     def solve(self) -> Split:
         deadline = time.monotonic() + self.time_limit
@@ -429,8 +431,9 @@ class PreparedSplit:
         supplier's shipping exceeds what moving its lines elsewhere would cost at least.
         """
         bought = [(t, solution[t.x]) for t in self.tiers if solution[t.x] > 1e-6]
-        chosen = {t.offer.quote_id for t, _ in bought}
-        pairs = [(o, ol) for o, ol in self.pairs if o.quote_id in chosen]
+        chosen = {t.offer.quote_id: t.offer for t, _ in bought}
+        pairs = [(o, ol) for o in chosen.values() for ol in o.lines.values()]
+        pairs = [(o, ol) for o, ol in pairs if ol.rfq_line_id in self.req]
         have = {t.line.quote_line_id for t in self.tiers}
         if all(ol.quote_line_id in have for _, ol in pairs) or not _may_close(
             bought, pairs, self.req
@@ -507,7 +510,7 @@ class PreparedSplit:
             uncovered,
             self.unquoted,
             optimal and self.candidate_limit is None,
-            best_single_supplier(self.offers, ctx),
+            best_single_supplier(self.offers, ctx, self.facts),
             self.candidate_limit,
         )
 
@@ -536,7 +539,6 @@ def prepare_split(
     offered: dict[int, Decimal] = {}
     for _, ol in pairs:
         offered[ol.rfq_line_id] = offered.get(ol.rfq_line_id, ZERO) + ol.quantity
-    every = pairs
     candidate_limit = None
     if not exact and max_suppliers is None and len(pairs) > full_model_lines:
         kept = _candidates(pairs, req, per_line, facts)
@@ -549,7 +551,7 @@ def prepare_split(
         model = _Model(tiers, req, max_suppliers, presolve=candidate_limit is not None)
         ceiling = {lid: float(min(req[lid], offered[lid])) for lid in model.by_line}
     return PreparedSplit(
-        offers, ctx, req, unquoted, tiers, model, ceiling, time_limit, candidate_limit, every
+        offers, ctx, req, unquoted, tiers, model, ceiling, time_limit, candidate_limit, facts
     )
 
 
