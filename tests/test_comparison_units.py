@@ -293,3 +293,15 @@ def test_best_single_supplier_prefers_coverage() -> None:
     partial = offer(2, {1: ol(3, 1, "10", "1")})
     best = best_single_supplier([full, partial], ctx)
     assert best is not None and best.offer is full and best.total == D(100)
+
+
+def test_best_single_supplier_skips_a_line_whose_moq_exceeds_the_request() -> None:
+    """A's second line has MOQ 20 for a request of 10: it cannot be bought, so A alone
+    covers half the RFQ for 10, not all of it for 30 (20 units at 1 raised to the MOQ)."""
+    lines = (RequestLine(1, 1, D(10)), RequestLine(2, 2, D(10)))
+    ctx = Context(lines, None, date(2026, 11, 20))
+    a = offer(1, {1: ol(1, 1, "10", "1"), 2: ol(2, 2, "50", "1", moq="20")})
+    b = offer(2, {1: ol(3, 1, "10", "5")})
+    best = best_single_supplier([a, b], ctx)
+    assert best is not None and best.offer is a
+    assert (best.total, best.coverage) == (D(10), D("0.5"))
