@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from procurement.catalog.models import Listing
 from procurement.db import Database
 from procurement.ordering import models as om
 from procurement.ordering import queries as ordering
@@ -99,11 +98,3 @@ class Loaders:
                 ("returns", om.ReturnRequest),
             )
         }
-        self.listing: DataLoader[int, Listing | None] = batched(db, catalog_listings_by_id)
-
-
-async def catalog_listings_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Listing]:
-    from sqlalchemy import select
-
-    rows = (await session.execute(select(Listing).where(Listing.id.in_(ids)))).scalars()  # type: ignore[union-attr]
-    return {x.id: x for x in rows if x.id is not None}

@@ -5,11 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 
+import strawberry
+
 from procurement.errors import DomainError, ErrorCode
 
 
 def to_global_id(type_name: str, db_id: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{db_id}".encode()).decode().rstrip("=")
+
+
+def global_id(kind: str, id: int) -> strawberry.ID:
+    """``to_global_id`` as a GraphQL ``ID``."""
+    return strawberry.ID(to_global_id(kind, id))
 
 
 def parse_global_id(global_id: str) -> tuple[str, int] | None:

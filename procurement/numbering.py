@@ -6,7 +6,7 @@ lock: concurrent creators get consecutive numbers, never the same one.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, String, func, select
+from sqlalchemy import BigInteger, Column, Integer, String, cast, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -22,7 +22,8 @@ class DocumentCounter(SQLModel, table=True):
 
 
 async def next_number(session: AsyncSession, organization_id: int, kind: str) -> str:
-    year = int((await session.execute(select(func.extract("year", func.now())))).scalar_one())
+    # the year by the transaction's clock, read in the same statement
+    year = cast(func.extract("year", func.now()), Integer)
     stmt = (
         insert(DocumentCounter)
         .values(organization_id=organization_id, kind=kind, year=year, last_value=1)
@@ -30,7 +31,7 @@ async def next_number(session: AsyncSession, organization_id: int, kind: str) ->
             index_elements=["organization_id", "kind", "year"],
             set_={"last_value": DocumentCounter.last_value + 1},
         )
-        .returning(DocumentCounter.last_value)
+        .returning(DocumentCounter.year, DocumentCounter.last_value)
     )
-    value = (await session.execute(stmt)).scalar_one()
-    return f"{kind}-{year}-{value:06d}"
+    year_value, value = (await session.execute(stmt)).one()
+    return f"{kind}-{year_value}-{value:06d}"

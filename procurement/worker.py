@@ -18,9 +18,15 @@ from procurement.sourcing.deadlines import sweep
 log = logging.getLogger("procurement.worker")
 
 
+#: seconds between idempotency prunes (retention is ``idempotency.KEEP``; pruning more
+#: often than this only rescans the table)
+PRUNE_INTERVAL = 3600.0
+
+
 async def run(db: Database, interval: float = 5.0, once: bool = False) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    last_prune: float | None = None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
@@ -29,9 +35,11 @@ async def run(db: Database, interval: float = 5.0, once: bool = False) -> None:
                 closed = await sweep(db)
                 if closed:
                     log.info("closed %d RFQ(s) past their deadline", closed)
-                pruned = await prune(db)
-                if pruned:
-                    log.info("pruned %d idempotency record(s)", pruned)
+                if last_prune is None or loop.time() - last_prune >= PRUNE_INTERVAL:
+                    pruned = await prune(db)
+                    last_prune = loop.time()
+                    if pruned:
+                        log.info("pruned %d idempotency record(s)", pruned)
             except Exception:  # keep the worker alive through a passing database fault
                 log.exception("deadline sweep failed; retrying")
             if once:

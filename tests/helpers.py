@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from fixtures.loader import ensure_platform_admin
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import parse_global_id, to_global_id
 from procurement.config import Settings
 from procurement.db import Database
 from procurement.parties.credentials import hash_password, issue_tokens
@@ -23,6 +24,24 @@ from procurement.parties.models import (
 from procurement.parties.organizations import name_key
 
 PASSWORD = "Test-pass-2026"
+
+
+def db_id(gid: str) -> int:
+    """The database id inside a global id."""
+    parsed = parse_global_id(gid)
+    assert parsed is not None, gid
+    return parsed[1]
+
+
+def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """(field, code) of a payload's errors: the part of an error a client acts on."""
+    return [(e["field"], e["code"]) for e in payload["errors"]]
+
+
+async def rows(db: Database, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The result rows of a raw SQL read, as tuples."""
+    async with db.read() as s:
+        return [tuple(r) for r in await s.execute(text(sql), params)]
 
 
 @dataclass
@@ -50,6 +69,11 @@ class Org:
     @property
     def gid(self) -> str:
         return to_global_id("Organization", self.id)
+
+
+def sales(org: Org) -> str:
+    """The access token of the organisation's ``sales`` user."""
+    return org.users["sales"].token
 
 
 class Api:

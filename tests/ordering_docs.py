@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from procurement.catalog.models import Listing
-from procurement.parties.models import VerificationStatus
 from tests.helpers import Api, Org
 
 PO_FIELDS = """
@@ -180,6 +179,3 @@ class Shop:
         p = await self.act(PO_ACK, {"id": po["id"]}, token=self.sales)
         assert p["errors"] == [], p
         return p["purchaseOrder"]  # type: ignore[no-any-return]
-
-
-_ = VerificationStatus

@@ -37,7 +37,7 @@ from procurement.money.models import FxRate
 from procurement.numbering import DocumentCounter
 from procurement.ordering.models import PurchaseOrder, PurchaseOrderLine
 from procurement.sourcing.models import Quote, Rfq
-from tests.helpers import Api, Org
+from tests.helpers import Api, Org, db_id
 from tests.sourcing_docs import (
     QUOTE_CREATE,
     QUOTE_WITHDRAW,
@@ -166,12 +166,6 @@ query Rates($base: String, $quote: String) {
 def today() -> date:
     """The comparison date is the database's (UTC) date."""
     return datetime.now(UTC).date()
-
-
-def db_id(gid: str) -> int:
-    parsed = parse_global_id(gid)
-    assert parsed is not None, gid
-    return parsed[1]
 
 
 def line(

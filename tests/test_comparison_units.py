@@ -15,6 +15,7 @@ from procurement.comparison.ranking import (
     bought_quantity,
     landed_cost,
     line_cost,
+    line_facts,
     rank_lines,
     rank_offers,
 )
@@ -95,6 +96,52 @@ def test_landed_cost_adds_shipping_once() -> None:
         shipping="25",
     )
     assert landed_cost(o, lines) == D(150) + D(30) + D(25)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_line_facts_agree_with_the_reference_costing(seed: int) -> None:
+    """``line_facts`` inlines ``bought_quantity`` and ``price_at`` for speed: on random
+    offers (price breaks, MOQs below and above the request, partial quantities) it must
+    buy, price and cost every line exactly as ``bought_quantity``/``line_cost`` do, and
+    add up to ``landed_cost``."""
+    rng = random.Random(seed)
+    lines = tuple(
+        RequestLine(i + 1, i + 1, D(rng.randint(1, 200)) / rng.choice([1, 1, 4]))
+        for i in range(rng.randint(1, 5))
+    )
+    ctx = Context(lines, None, date(2026, 11, 20))
+    offers = []
+    for s in range(rng.randint(1, 6)):
+        quoted = {}
+        for r in lines:
+            if rng.random() < 0.25:
+                continue  # not quoted
+            qty = r.quantity * rng.choice([D("0.25"), D("0.5"), D(1), D(1), D(2)])
+            moq = rng.choice([None, r.quantity / 2, r.quantity, r.quantity * 3])
+            price = D(rng.randint(100, 2000)) / 100
+            n_breaks = rng.randint(0, 3)
+            mins = sorted(rng.sample(range(1, 400), n_breaks))
+            breaks = tuple(
+                (D(m), (price * (1 - D(i + 1) / 10)).quantize(D("0.01")))
+                for i, m in enumerate(mins)
+            )
+            quoted[r.id] = OfferLine(100 * (s + 1) + r.id, r.id, qty, price, moq, breaks)
+        offers.append(offer(s + 1, quoted, shipping=str(rng.choice([0, 5, 12.5]))))
+    facts = line_facts(offers, ctx)
+    for o in offers:
+        per = facts[o.quote_id]
+        assert set(per) == {r.id for r in lines if r.id in o.lines}
+        for r in lines:
+            if r.id not in per:
+                continue
+            f, ref = per[r.id], o.lines[r.id]
+            q = bought_quantity(ref, r.quantity)
+            assert f.line is ref
+            assert f.quantity == q
+            assert f.unit_price == ref.price_at(q)
+            assert f.cost == line_cost(ref, r.quantity)
+            assert f.coverage == min(D(1), ref.quantity / r.quantity)
+        assert o.shipping + sum((f.cost for f in per.values()), D(0)) == landed_cost(o, lines)
 
 
 # --- ranking --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 from graphql_schema.ids import to_global_id
 from procurement.parties.models import VerificationStatus
-from tests.helpers import Api
+from tests.helpers import Api, codes
 from tests.ordering_docs import (
     ADDRESS,
     INVOICE,
@@ -85,11 +85,6 @@ query P($id: ID!) {
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    """(field, code) of a payload's errors: the part of an error a client acts on."""
-    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 async def ship(shop: Shop, po: dict[str, Any], quantity: str) -> dict[str, Any]:

@@ -20,8 +20,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from graphql_schema.ids import parse_global_id
-from tests.helpers import Api
+from tests.helpers import Api, codes, db_id
 from tests.ordering_docs import (
     PO_APPROVE,
     PO_CANCEL,
@@ -41,17 +40,6 @@ ONE_APPROVAL = {"bands": [{"upTo": None, "approvalsRequired": 1}]}
 # --- helpers ------------------------------------------------------------------------
 
 
-async def post(api: Api, document: str, input: dict[str, Any], token: str) -> dict[str, Any]:
-    """One mutation as its own request; its payload.  A lost race must be a typed payload
-    error, never an HTTP or GraphQL-level failure, so those fail the test here."""
-    r = await api.raw(document, {"input": input}, token)
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body["errors"]
-    (payload,) = body["data"].values()
-    return payload  # type: ignore[no-any-return]
-
-
 async def race(first: Any, second: Any, flip: bool) -> tuple[Any, Any]:
     """Run two request coroutines at once, starting either one first; results in the
     order given."""
@@ -64,16 +52,6 @@ async def race(first: Any, second: Any, flip: bool) -> tuple[Any, Any]:
 async def rows(api: Api, sql: str, **params: Any) -> list[tuple[Any, ...]]:
     async with api.db.read() as s:
         return [tuple(r) for r in await s.execute(text(sql), params)]
-
-
-def db_id(gid: str) -> int:
-    parsed = parse_global_id(gid)
-    assert parsed is not None
-    return parsed[1]
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 async def order_row(api: Api, po_id: int) -> tuple[Any, ...]:
@@ -125,8 +103,8 @@ async def test_two_approvers_racing_for_the_last_approval_record_one(api: Api) -
         po = await pending(shop)
         pid = db_id(po["id"])
         a, b = await race(
-            post(api, PO_APPROVE, {"id": po["id"], "comment": "A"}, shop.token("approver")),
-            post(api, PO_APPROVE, {"id": po["id"], "comment": "B"}, shop.token("approver2")),
+            api.mutate(PO_APPROVE, {"id": po["id"], "comment": "A"}, shop.token("approver")),
+            api.mutate(PO_APPROVE, {"id": po["id"], "comment": "B"}, shop.token("approver2")),
             flip=bool(i % 2),
         )
         winners = [p for p in (a, b) if p["errors"] == []]
@@ -169,8 +147,8 @@ async def test_approve_racing_cancel_is_serial(api: Api) -> None:
         po = await pending(shop)
         pid = db_id(po["id"])
         approved, cancelled = await race(
-            post(api, PO_APPROVE, {"id": po["id"]}, shop.token("approver")),
-            post(api, PO_CANCEL, {"id": po["id"], "reason": "not needed"}, shop.token("buyer")),
+            api.mutate(PO_APPROVE, {"id": po["id"]}, shop.token("approver")),
+            api.mutate(PO_CANCEL, {"id": po["id"], "reason": "not needed"}, shop.token("buyer")),
             flip=bool(i % 2),
         )
         assert cancelled["errors"] == [], cancelled  # cancel wins either way
@@ -222,8 +200,7 @@ async def test_shipment_racing_cancel_never_both(api: Api) -> None:
         pid = db_id(po["id"])
         line = po["lines"][0]["id"]
         shipped, cancelled = await race(
-            post(
-                api,
+            api.mutate(
                 SHIP,
                 {
                     "purchaseOrderId": po["id"],
@@ -233,7 +210,7 @@ async def test_shipment_racing_cancel_never_both(api: Api) -> None:
                 },
                 shop.sales,
             ),
-            post(api, PO_CANCEL, {"id": po["id"], "reason": "changed plans"}, shop.token("buyer")),
+            api.mutate(PO_CANCEL, {"id": po["id"], "reason": "changed plans"}, shop.token("buyer")),
             flip=bool(i % 2),
         )
         ok = [p for p in (shipped, cancelled) if p["errors"] == []]
@@ -282,8 +259,7 @@ async def test_two_receipts_of_30_against_50_shipped_accept_one(api: Api) -> Non
         po = await shop.acknowledged("50")
         pid = db_id(po["id"])
         line = po["lines"][0]["id"]
-        s = await post(
-            api,
+        s = await api.mutate(
             SHIP,
             {"purchaseOrderId": po["id"], "lines": [{"lineId": line, "quantity": "50"}]},
             shop.sales,
@@ -291,8 +267,8 @@ async def test_two_receipts_of_30_against_50_shipped_accept_one(api: Api) -> Non
         assert s["errors"] == [] and s["purchaseOrder"]["version"] == 5, s
         receipt = {"purchaseOrderId": po["id"], "lines": [{"lineId": line, "accepted": "30"}]}
         a, b = await race(
-            post(api, RECEIVE, receipt, shop.token("buyer")),
-            post(api, RECEIVE, receipt, shop.token("buyer2")),
+            api.mutate(RECEIVE, receipt, shop.token("buyer")),
+            api.mutate(RECEIVE, receipt, shop.token("buyer2")),
             flip=bool(i % 2),
         )
         winners = [p for p in (a, b) if p["errors"] == []]

@@ -17,11 +17,9 @@ import signal
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import text
 
-from graphql_schema.ids import parse_global_id
 from procurement.db import Database
 from procurement.sourcing import quotes, rfqs
 from procurement.sourcing.deadlines import close_expired_rfqs
@@ -29,7 +27,7 @@ from procurement.sourcing.inputs import QuoteFields, QuoteLineInput, RfqFields, 
 from procurement.viewer import Role, Viewer
 from procurement.worker import run as run_worker
 from tests.conftest import StatementCounter
-from tests.helpers import Api, Org
+from tests.helpers import Api, db_id, rows, sales
 from tests.sourcing_docs import (
     QUOTE_CREATE,
     QUOTE_SUBMIT,
@@ -55,31 +53,6 @@ query RfqPage($n: Int!) {
 """
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def sales(org: Org) -> str:
-    return org.users["sales"].token
-
-
-async def post(api: Api, document: str, input: dict[str, Any], token: str) -> dict[str, Any]:
-    """One mutation as its own request; the payload (no GraphQL-level errors allowed)."""
-    r = await api.raw(document, {"input": input}, token)
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body["errors"]
-    (payload,) = body["data"].values()
-    return payload  # type: ignore[no-any-return]
-
-
-async def rows(db: Database, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-    async with db.read() as s:
-        return [tuple(r) for r in await s.execute(text(sql), params)]
-
-
-def db_id(gid: str) -> int:
-    parsed = parse_global_id(gid)
-    assert parsed is not None
-    return parsed[1]
 
 
 def first_table(sql: str) -> str:
@@ -110,8 +83,8 @@ async def test_concurrent_create_and_submit_lands_exactly_one_quote(api: Api) ->
         rfq = await m.rfq()
         data = quote_input(rfq)
         a, b = await asyncio.gather(
-            post(api, QUOTE_SUBMIT, data, sales(m.supplier)),
-            post(api, QUOTE_SUBMIT, data, sales(m.supplier)),
+            api.mutate(QUOTE_SUBMIT, data, sales(m.supplier)),
+            api.mutate(QUOTE_SUBMIT, data, sales(m.supplier)),
         )
         winners = [p for p in (a, b) if p["errors"] == []]
         losers = [p for p in (a, b) if p["errors"] != []]
@@ -144,11 +117,11 @@ async def test_concurrent_submits_of_one_draft_submit_it_once(api: Api) -> None:
     """The draft's row lock serialises the two: the second finds it SUBMITTED."""
     m = await Market(api).setup()
     rfq = await m.rfq()
-    draft = await post(api, QUOTE_CREATE, quote_input(rfq), sales(m.supplier))
+    draft = await api.mutate(QUOTE_CREATE, quote_input(rfq), sales(m.supplier))
     qid = draft["quote"]["id"]
     a, b = await asyncio.gather(
-        post(api, QUOTE_SUBMIT, {"id": qid}, sales(m.supplier)),
-        post(api, QUOTE_SUBMIT, {"id": qid}, sales(m.supplier)),
+        api.mutate(QUOTE_SUBMIT, {"id": qid}, sales(m.supplier)),
+        api.mutate(QUOTE_SUBMIT, {"id": qid}, sales(m.supplier)),
     )
     winners = [p for p in (a, b) if p["errors"] == []]
     losers = [p for p in (a, b) if p["errors"] != []]
@@ -169,10 +142,10 @@ async def test_close_racing_a_submission_is_decided_once(api: Api) -> None:
     outcomes: Counter[str] = Counter()
     for i in range(6):
         rfq = await m.rfq()
-        draft = await post(api, QUOTE_CREATE, quote_input(rfq), sales(m.supplier))
+        draft = await api.mutate(QUOTE_CREATE, quote_input(rfq), sales(m.supplier))
         qid = draft["quote"]["id"]
-        submit = post(api, QUOTE_SUBMIT, {"id": qid}, sales(m.supplier))
-        close = post(api, RFQ_CLOSE, {"id": rfq["id"]}, m.buyer_token)
+        submit = api.mutate(QUOTE_SUBMIT, {"id": qid}, sales(m.supplier))
+        close = api.mutate(RFQ_CLOSE, {"id": rfq["id"]}, m.buyer_token)
         if i % 2:
             closed, submitted = await asyncio.gather(close, submit)
         else:

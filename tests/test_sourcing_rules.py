@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from graphql_schema.ids import to_global_id
 from procurement.db import Database
-from tests.helpers import Api, Org
+from tests.helpers import Api, Org, sales
 from tests.sourcing_docs import (
     QUOTE_CREATE,
     QUOTE_REVISE,
@@ -111,10 +111,6 @@ async def sleep_past(deadline_iso: str, margin: float = 0.3) -> None:
     """Wait until the (server-side) deadline is behind us."""
     deadline = datetime.fromisoformat(deadline_iso)
     await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + margin)
-
-
-def sales(org: Org) -> str:
-    return org.users["sales"].token
 
 
 def days_from_today(n: int) -> str:

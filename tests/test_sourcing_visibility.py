@@ -28,7 +28,7 @@ from sqlalchemy import select
 from graphql_schema.ids import to_global_id
 from procurement.parties.models import VerificationStatus
 from procurement.sourcing.models import Rfq
-from tests.helpers import Api, Org
+from tests.helpers import Api, Org, sales
 from tests.sourcing_docs import (
     FEED,
     QUOTE_CREATE,
@@ -138,10 +138,6 @@ def token_of(m: Market, who: str) -> str | None:
         "anonymous": None,
     }
     return tokens[who]
-
-
-def sales(org: Org) -> str:
-    return org.users["sales"].token
 
 
 async def read_rfq(api: Api, rfq_id: str, token: str | None) -> dict[str, Any] | None:

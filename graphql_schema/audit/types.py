@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from procurement.audit.models import AuditEntry
 
@@ -28,12 +28,12 @@ class AuditEvent(Node):
     def from_model(cls, m: AuditEntry) -> AuditEvent:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("AuditEvent", m.id)),
+            id=global_id("AuditEvent", m.id),
             action=m.action,
             entity_type=m.entity_type,
-            entity_id=strawberry.ID(to_global_id(m.entity_type, m.entity_id)),
+            entity_id=global_id(m.entity_type, m.entity_id),
             actor=m.actor_label,
-            organization_id=strawberry.ID(to_global_id("Organization", m.organization_id))
+            organization_id=global_id("Organization", m.organization_id)
             if m.organization_id is not None
             else None,
             before=m.before,

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
-from graphql_schema.ids import decode_id, to_global_id
+from graphql_schema.ids import decode_id, global_id
 from graphql_schema.node import Node, register_node
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.parties.types import Category, Organization
@@ -53,7 +53,7 @@ class Listing(Node):
         assert m.id is not None and m.created_at is not None
         cur = m.currency
         return cls(
-            id=strawberry.ID(to_global_id("Listing", m.id)),
+            id=global_id("Listing", m.id),
             title=m.title,
             description=m.description,
             unit=m.unit,

@@ -38,7 +38,6 @@ async def resolve_comparison(
         loaded = await load_buyer_rfq(s, info.context.viewer, rfq.id or 0)
         model = await compare(
             s,
-            info.context.viewer,
             loaded,
             ComparisonRequest(
                 currency=i.currency,

@@ -11,7 +11,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import global_id
 from graphql_schema.parties.types import Organization
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.quote_types import Quote
@@ -19,7 +19,12 @@ from graphql_schema.sourcing.types import EvaluationWeights, RfqLine
 from procurement.comparison.model import Weights
 from procurement.comparison.ranking import SIX, LineOffer, RankedOffer
 from procurement.comparison.service import Comparison as ComparisonModel
-from procurement.comparison.split import Split
+from procurement.comparison.split import (
+    CANDIDATES_PER_LINE,
+    EXACT_TIME_LIMIT_SECONDS,
+    FULL_MODEL_LINES,
+    Split,
+)
 from procurement.money.fx import Conversion
 
 
@@ -55,10 +60,11 @@ class ComparisonInput:
     )
     exact_split: bool = strawberry.field(
         default=False,
-        description="Solve the suggested split over every offer line (up to 10 s) so that "
-        "it is proven optimal. By default a comparison of more than 2,000 offer lines is "
-        "solved over candidates: the 15 cheapest offers of each line, then every line of "
-        "the suppliers those chose.",
+        description="Solve the suggested split over every offer line "
+        f"(up to {EXACT_TIME_LIMIT_SECONDS:g} s) so that it is proven optimal. By default "
+        f"a comparison of more than {FULL_MODEL_LINES:,} offer lines is solved over "
+        f"candidates: the {CANDIDATES_PER_LINE} cheapest offers of each line, then every "
+        "line of the suppliers those chose.",
     )
 
     def weights_domain(self) -> Weights | None:
@@ -91,6 +97,12 @@ def _conversion(c: Conversion) -> CurrencyConversion:
             FxRateUsed(base=r.base, quote=r.quote, rate=r.rate, as_of=r.as_of) for r in c.legs
         ],
     )
+
+
+async def _supplier(info: Info, supplier_id: int) -> Organization:
+    """The supplying organisation, through the request's loader."""
+    m = await info.context.loaders.organization.load(supplier_id)
+    return Organization.from_model(m)
 
 
 @strawberry.type
@@ -136,14 +148,13 @@ class RankedOfferType:
     @strawberry.field
     def line_coverage(self) -> list[LineCoverage]:
         return [
-            LineCoverage(rfq_line_id=_gid("RfqLine", lid), coverage=cov.quantize(SIX))
+            LineCoverage(rfq_line_id=global_id("RfqLine", lid), coverage=cov.quantize(SIX))
             for lid, cov in self._line_coverage.items()
         ]
 
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:
-        m = await info.context.loaders.organization.load(self._supplier_id)
-        return Organization.from_model(m)
+        return await _supplier(info, self._supplier_id)
 
 
 @strawberry.type
@@ -167,8 +178,7 @@ class LineOfferType:
 
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:
-        m = await info.context.loaders.organization.load(self._supplier_id)
-        return Organization.from_model(m)
+        return await _supplier(info, self._supplier_id)
 
 
 @strawberry.type
@@ -199,8 +209,7 @@ class SplitAllocation:
 
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:
-        m = await info.context.loaders.organization.load(self._supplier_id)
-        return Organization.from_model(m)
+        return await _supplier(info, self._supplier_id)
 
 
 @strawberry.type
@@ -245,10 +254,6 @@ class SuggestedSplit:
         "cheapest offers per line, then the chosen suppliers' other lines. Ask with "
         "exactSplit for a proof over all offers."
     )
-
-
-def _gid(kind: str, i: int) -> strawberry.ID:
-    return strawberry.ID(to_global_id(kind, i))
 
 
 @strawberry.type(description="Live quotes of an RFQ compared in one currency.")
@@ -343,7 +348,7 @@ class Comparison:
     def _line_offer(self, lo: LineOffer) -> LineOfferType:
         return LineOfferType(
             rank=lo.rank,
-            quote_line_id=_gid("QuoteLine", lo.line.quote_line_id),
+            quote_line_id=global_id("QuoteLine", lo.line.quote_line_id),
             quantity=lo.quantity,
             quantity_offered=lo.line.quantity,
             moq=lo.line.moq,
@@ -362,8 +367,8 @@ class Comparison:
         return SuggestedSplit(
             allocations=[
                 SplitAllocation(
-                    quote_line_id=_gid("QuoteLine", a.line.quote_line_id),
-                    rfq_line_id=_gid("RfqLine", a.line.rfq_line_id),
+                    quote_line_id=global_id("QuoteLine", a.line.quote_line_id),
+                    rfq_line_id=global_id("RfqLine", a.line.rfq_line_id),
                     quantity=a.quantity,
                     unit_price=self._unit(a.unit_price),
                     cost=self._money(a.cost),
@@ -384,10 +389,10 @@ class Comparison:
             if best
             else None,
             uncovered_lines=[
-                UncoveredLine(rfq_line_id=_gid("RfqLine", lid), quantity=q)
+                UncoveredLine(rfq_line_id=global_id("RfqLine", lid), quantity=q)
                 for lid, q in s.uncovered.items()
             ],
-            unquoted_line_ids=[_gid("RfqLine", lid) for lid in s.unquoted_lines],
+            unquoted_line_ids=[global_id("RfqLine", lid) for lid in s.unquoted_lines],
             optimal=s.optimal,
             candidate_limit=s.candidate_limit,
         )

@@ -6,11 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
-from procurement.money.fx import set_rate
+from procurement.money.fx import list_rates, set_rate
 from procurement.money.models import FxRate as FxRateModel
 from procurement.viewer import require_viewer
 
@@ -48,21 +47,8 @@ class MoneyQuery:
         self, info: Info, base: str | None = None, quote: str | None = None
     ) -> list[FxRate]:
         require_viewer(info.context.viewer)
-        stmt = (
-            select(FxRateModel)
-            .order_by(
-                FxRateModel.as_of.desc(),
-                FxRateModel.base,  # type: ignore[attr-defined]
-                FxRateModel.quote,
-            )
-            .limit(200)
-        )
-        if base:
-            stmt = stmt.where(FxRateModel.base == base.upper())
-        if quote:
-            stmt = stmt.where(FxRateModel.quote == quote.upper())
         async with info.context.db.read() as s:
-            rows = (await s.execute(stmt)).scalars()
+            rows = await list_rates(s, base, quote)
             return [FxRate.from_model(r) for r in rows]
 
 

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id
 from graphql_schema.ordering.types import (
+    ApprovalBand,
     GoodsReceipt,
     Invoice,
     PurchaseOrder,
@@ -238,12 +239,6 @@ class ReturnRequestPayload:
 
 
 @strawberry.type
-class ApprovalBand:
-    up_to: Decimal | None
-    approvals_required: int
-
-
-@strawberry.type
 class ApprovalPolicyPayload:
     bands: list[ApprovalBand] | None = None
     errors: list[UserError]
@@ -445,7 +440,7 @@ class OrderingMutation:
         description="Suppliers: invoice; matched three ways against order and receipts."
     )
     async def invoice_submit(self, info: Info, input: InvoiceSubmitInput) -> InvoicePayload:
-        thing, po, errors = await _with_order(
+        return await _invoice(
             info,
             lambda s, v: fulfilment.submit_invoice(
                 s,
@@ -462,32 +457,23 @@ class OrderingMutation:
                 expected_version=input.expected_version,
             ),
         )
-        return InvoicePayload(
-            invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
-        )
 
     @strawberry.mutation(description="Buyers: accept an invoice held for review.")
     async def invoice_accept(self, info: Info, input: InvoiceDecisionInput) -> InvoicePayload:
-        thing, po, errors = await _with_order(
+        return await _invoice(
             info,
             lambda s, v: fulfilment.accept_invoice(
                 s, v, decode_id(input.id, "Invoice"), input.note, input.expected_version
             ),
         )
-        return InvoicePayload(
-            invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
-        )
 
     @strawberry.mutation(description="Buyers: dispute an invoice (reason).")
     async def invoice_dispute(self, info: Info, input: InvoiceDisputeInput) -> InvoicePayload:
-        thing, po, errors = await _with_order(
+        return await _invoice(
             info,
             lambda s, v: fulfilment.dispute_invoice(
                 s, v, decode_id(input.id, "Invoice"), input.reason, input.expected_version
             ),
-        )
-        return InvoicePayload(
-            invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
         )
 
     @strawberry.mutation(description="Buyers: ask to return accepted goods.")
@@ -571,14 +557,18 @@ class OrderingMutation:
             return ApprovalPolicyPayload(errors=errors)
         return ApprovalPolicyPayload(
             bands=[
-                ApprovalBand(
-                    up_to=Decimal(b["up_to"]) if b["up_to"] is not None else None,
-                    approvals_required=b["approvals_required"],
-                )
-                for b in result.bands
+                ApprovalBand(up_to=b.up_to, approvals_required=b.approvals_required)
+                for b in approvals.bands_of(result)
             ],
             errors=[],
         )
+
+
+async def _invoice(info: Info, act: Act) -> InvoicePayload:
+    thing, po, errors = await _with_order(info, act)
+    return InvoicePayload(
+        invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
+    )
 
 
 async def _return(info: Info, act: Act) -> ReturnRequestPayload:

@@ -9,8 +9,7 @@ from strawberry.types import Info
 
 from graphql_schema.ids import decode_id
 from graphql_schema.node import register_node
-from graphql_schema.ordering.mutations import ApprovalBand
-from graphql_schema.ordering.types import PurchaseOrder, PurchaseOrderStatus
+from graphql_schema.ordering.types import ApprovalBand, PurchaseOrder, PurchaseOrderStatus
 from graphql_schema.pagination import Connection, connection
 from procurement.errors import DomainError, ErrorCode
 from procurement.ordering import approvals as approval_service
@@ -18,7 +17,6 @@ from procurement.ordering import orders as order_service
 from procurement.ordering import queries as svc
 from procurement.ordering.models import PoStatus as DomainPoStatus
 from procurement.ordering.queries import OrderSort as DomainOrderSort
-from procurement.viewer import require_viewer
 
 OrderSort = strawberry.enum(DomainOrderSort, name="PurchaseOrderSort")
 
@@ -108,7 +106,6 @@ class OrderingQuery:
 
     @strawberry.field(description="Your organisation's approval bands (base currency).")
     async def approval_policy(self, info: Info) -> list[ApprovalBand]:
-        v = require_viewer(info.context.viewer)
         async with info.context.db.read() as s:
-            bands = await approval_service.get_policy(s, v.organization_id)
+            bands = await approval_service.policy_for(s, info.context.viewer)
         return [ApprovalBand(up_to=b.up_to, approvals_required=b.approvals_required) for b in bands]

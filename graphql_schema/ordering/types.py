@@ -11,12 +11,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.parties.types import Organization, User
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.types import Address, Incoterm, Rfq
-from procurement.ordering.approvals import convert_total
+from procurement.ordering.approvals import amount_in_base
 from procurement.ordering.models import GoodsReceipt as GoodsReceiptModel
 from procurement.ordering.models import Invoice as InvoiceModel
 from procurement.ordering.models import InvoiceStatus as DomainInvoiceStatus
@@ -27,6 +27,7 @@ from procurement.ordering.models import ReturnRequest as ReturnRequestModel
 from procurement.ordering.models import ReturnStatus as DomainReturnStatus
 from procurement.ordering.models import Shipment as ShipmentModel
 from procurement.ordering.orders import available_actions
+from procurement.ordering.states import ACTIONS
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
@@ -42,26 +43,17 @@ class OrderSource(Enum):
     CATALOG = "CATALOG"
 
 
-@strawberry.enum(description="What a viewer may do with an order now.")
-class PurchaseOrderAction(Enum):
-    SUBMIT = "SUBMIT"
-    APPROVE = "APPROVE"
-    REJECT = "REJECT"
-    SEND = "SEND"
-    ACKNOWLEDGE = "ACKNOWLEDGE"
-    DECLINE = "DECLINE"
-    CHANGE = "CHANGE"
-    CANCEL = "CANCEL"
-    SHIP = "SHIP"
-    RECEIVE = "RECEIVE"
-    INVOICE = "INVOICE"
-    RESOLVE_INVOICE = "RESOLVE_INVOICE"
-    REQUEST_RETURN = "REQUEST_RETURN"
-    DECIDE_RETURN = "DECIDE_RETURN"
+#: one value per action of the lifecycle table, in its order
+PurchaseOrderAction = strawberry.enum(  # type: ignore[call-overload]
+    Enum("PurchaseOrderAction", {name: name for name in ACTIONS}),
+    description="What a viewer may do with an order now.",
+)
 
 
-def _line_gid(line_id: int) -> strawberry.ID:
-    return strawberry.ID(to_global_id("PurchaseOrderLine", line_id))
+@strawberry.type
+class ApprovalBand:
+    up_to: Decimal | None
+    approvals_required: int
 
 
 @strawberry.type
@@ -114,12 +106,15 @@ class Shipment(Node):
     def from_model(cls, m: ShipmentModel) -> Shipment:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("Shipment", m.id)),
+            id=global_id("Shipment", m.id),
             carrier=m.carrier,
             tracking_number=m.tracking_number,
             shipped_at=m.shipped_at,
             lines=[
-                QuantityLine(line_id=_line_gid(ln["line_id"]), quantity=Decimal(ln["quantity"]))
+                QuantityLine(
+                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
+                    quantity=Decimal(ln["quantity"]),
+                )
                 for ln in m.lines
             ],
             created_at=m.created_at,
@@ -143,11 +138,11 @@ class GoodsReceipt(Node):
     def from_model(cls, m: GoodsReceiptModel) -> GoodsReceipt:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("GoodsReceipt", m.id)),
+            id=global_id("GoodsReceipt", m.id),
             note=m.note,
             lines=[
                 ReceiptLine(
-                    line_id=_line_gid(ln["line_id"]),
+                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
                     accepted=Decimal(ln["accepted"]),
                     rejected=Decimal(ln["rejected"]),
                 )
@@ -189,13 +184,13 @@ class Invoice(Node):
         assert m.id is not None and m.created_at is not None
         cur = m.currency
         return cls(
-            id=strawberry.ID(to_global_id("Invoice", m.id)),
+            id=global_id("Invoice", m.id),
             number=m.number,
             status=InvoiceStatus(m.status),
             currency=cur,
             lines=[
                 InvoiceLine(
-                    line_id=_line_gid(ln["line_id"]),
+                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
                     quantity=Decimal(ln["quantity"]),
                     unit_price=Money(amount=Decimal(ln["unit_price"]), currency=cur),
                 )
@@ -206,7 +201,9 @@ class Invoice(Node):
             total=Money.of(m.total, cur),
             exceptions=[
                 InvoiceException(
-                    code=e["code"], line_id=_line_gid(e["line_id"]), message=e["message"]
+                    code=e["code"],
+                    line_id=global_id("PurchaseOrderLine", e["line_id"]),
+                    message=e["message"],
                 )
                 for e in m.exceptions
             ],
@@ -229,12 +226,15 @@ class ReturnRequest(Node):
     def from_model(cls, m: ReturnRequestModel, currency: str) -> ReturnRequest:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("ReturnRequest", m.id)),
+            id=global_id("ReturnRequest", m.id),
             status=ReturnStatus(m.status),
             reason=m.reason,
             evidence=m.evidence,
             lines=[
-                QuantityLine(line_id=_line_gid(ln["line_id"]), quantity=Decimal(ln["quantity"]))
+                QuantityLine(
+                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
+                    quantity=Decimal(ln["quantity"]),
+                )
                 for ln in m.lines
             ],
             decision_note=m.decision_note,
@@ -270,22 +270,16 @@ class PurchaseOrderLine(Node):
     def from_model(cls, m: PurchaseOrderLineModel, currency: str) -> PurchaseOrderLine:
         assert m.id is not None
         return cls(
-            id=strawberry.ID(to_global_id("PurchaseOrderLine", m.id)),
+            id=global_id("PurchaseOrderLine", m.id),
             position=m.position,
             description=m.description,
             unit=m.unit,
             quantity=m.quantity,
             unit_price=Money(amount=m.unit_price, currency=currency),
             line_total=Money.of(m.line_total, currency),
-            quote_line_id=strawberry.ID(to_global_id("QuoteLine", m.quote_line_id))
-            if m.quote_line_id
-            else None,
-            rfq_line_id=strawberry.ID(to_global_id("RfqLine", m.rfq_line_id))
-            if m.rfq_line_id
-            else None,
-            listing_id=strawberry.ID(to_global_id("Listing", m.listing_id))
-            if m.listing_id
-            else None,
+            quote_line_id=global_id("QuoteLine", m.quote_line_id) if m.quote_line_id else None,
+            rfq_line_id=global_id("RfqLine", m.rfq_line_id) if m.rfq_line_id else None,
+            listing_id=global_id("Listing", m.listing_id) if m.listing_id else None,
             shipped_quantity=m.shipped_quantity,
             accepted_quantity=m.accepted_quantity,
             rejected_quantity=m.rejected_quantity,
@@ -324,7 +318,7 @@ class PurchaseOrder(Node):
         assert m.id is not None and m.created_at is not None
         cur = m.currency
         return cls(
-            id=strawberry.ID(to_global_id("PurchaseOrder", m.id)),
+            id=global_id("PurchaseOrder", m.id),
             number=m.number,
             status=PurchaseOrderStatus(m.status),
             currency=cur,
@@ -426,15 +420,13 @@ class PurchaseOrder(Node):
         ]
 
     @strawberry.field(description="What you may do with this order now.")
-    async def available_actions(self, info: Info) -> list[PurchaseOrderAction]:
+    async def available_actions(self, info: Info) -> list[PurchaseOrderAction]:  # type: ignore[valid-type]
         ctx = _ctx(info)
         m = self._model
         approvals = await self._children(info, "approvals")
         buyer = await ctx.loaders.organization.load(m.buyer_org_id or 0)
         assert buyer is not None
         base = buyer.base_currency
-        amount = m.total if m.currency == base else convert_total(m, base, await ctx.fx_table())
-        return [
-            PurchaseOrderAction(a)
-            for a in available_actions(ctx.viewer, m, approvals, amount, buyer.base_currency)
-        ]
+        amount = await amount_in_base(m, base, ctx.fx_table)
+        actions = available_actions(ctx.viewer, m, approvals, amount, base)
+        return [PurchaseOrderAction(a) for a in actions]

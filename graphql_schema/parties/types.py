@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.scalars import Money
@@ -49,7 +49,7 @@ class Category(Node):
     def from_model(cls, m: CategoryModel) -> Category:
         assert m.id is not None
         return cls(
-            id=strawberry.ID(to_global_id("Category", m.id)),
+            id=global_id("Category", m.id),
             code=m.code,
             name=m.name,
             _parent_id=m.parent_id,
@@ -87,7 +87,7 @@ class Organization(Node):
     def from_model(cls, m: OrganizationModel) -> Organization:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("Organization", m.id)),
+            id=global_id("Organization", m.id),
             name=m.name,
             country=m.country,
             base_currency=m.base_currency,
@@ -179,7 +179,7 @@ class User(Node):
     def from_model(cls, m: UserModel) -> User:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("User", m.id)),
+            id=global_id("User", m.id),
             email=m.email,
             full_name=m.full_name,
             roles=[Role(r) for r in m.roles],
@@ -222,7 +222,7 @@ class ApiKey(Node):
     def from_model(cls, m: ApiKeyModel) -> ApiKey:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("ApiKey", m.id)),
+            id=global_id("ApiKey", m.id),
             name=m.name,
             prefix=m.prefix,
             roles=[Role(r) for r in m.roles],

@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from graphql_schema.errors import UserError, in_transaction
+from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
 from graphql_schema.sourcing.inputs import (
     QuoteFieldsMixin,
@@ -20,6 +20,7 @@ from graphql_schema.sourcing.inputs import (
 )
 from graphql_schema.sourcing.quote_types import Quote
 from graphql_schema.sourcing.types import Rfq, RfqQuestion
+from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import questions, quotes, rfqs
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import Rfq as RfqModel
@@ -136,10 +137,6 @@ async def _quote(info: Info, act: Act) -> QuotePayload:
     return QuotePayload(quote=Quote.from_model(result, rfq, info), errors=[])
 
 
-def _id(value: strawberry.ID, kind: str, field: str = "id") -> int:
-    return decode_id(value, kind, field)
-
-
 @strawberry.type
 class SourcingMutation:
     @strawberry.mutation(description="Buyers: a DRAFT RFQ (number assigned now).")
@@ -161,7 +158,7 @@ class SourcingMutation:
             lambda s, v: rfqs.update_rfq(
                 s,
                 v,
-                _id(input.id, "Rfq"),
+                decode_id(input.id, "Rfq"),
                 input.fields(),
                 add_lines=[
                     ln.to_domain(f"addLines[{i}]") for i, ln in enumerate(input.add_lines or [])
@@ -171,7 +168,7 @@ class SourcingMutation:
                     for i, ln in enumerate(input.change_lines or [])
                 ],
                 remove_line_ids=[
-                    _id(x, "RfqLine", f"removeLineIds[{i}]")
+                    decode_id(x, "RfqLine", f"removeLineIds[{i}]")
                     for i, x in enumerate(input.remove_line_ids or [])
                 ],
                 expected_version=input.expected_version,
@@ -181,13 +178,15 @@ class SourcingMutation:
     @strawberry.mutation(description="DRAFT -> OPEN.")
     async def rfq_publish(self, info: Info, input: RfqActionInput) -> RfqPayload:
         return await _rfq(
-            info, lambda s, v: rfqs.publish_rfq(s, v, _id(input.id, "Rfq"), input.expected_version)
+            info,
+            lambda s, v: rfqs.publish_rfq(s, v, decode_id(input.id, "Rfq"), input.expected_version),
         )
 
     @strawberry.mutation(description="OPEN -> CLOSED before the deadline.")
     async def rfq_close(self, info: Info, input: RfqActionInput) -> RfqPayload:
         return await _rfq(
-            info, lambda s, v: rfqs.close_rfq(s, v, _id(input.id, "Rfq"), input.expected_version)
+            info,
+            lambda s, v: rfqs.close_rfq(s, v, decode_id(input.id, "Rfq"), input.expected_version),
         )
 
     @strawberry.mutation(description="DRAFT, OPEN or CLOSED -> CANCELLED (reason required).")
@@ -195,7 +194,7 @@ class SourcingMutation:
         return await _rfq(
             info,
             lambda s, v: rfqs.cancel_rfq(
-                s, v, _id(input.id, "Rfq"), input.reason, input.expected_version
+                s, v, decode_id(input.id, "Rfq"), input.reason, input.expected_version
             ),
         )
 
@@ -204,7 +203,7 @@ class SourcingMutation:
         return await _rfq(
             info,
             lambda s, v: rfqs.extend_deadline(
-                s, v, _id(input.id, "Rfq"), input.deadline, input.expected_version
+                s, v, decode_id(input.id, "Rfq"), input.deadline, input.expected_version
             ),
         )
 
@@ -215,8 +214,8 @@ class SourcingMutation:
             lambda s, v: rfqs.invite_suppliers(
                 s,
                 v,
-                _id(input.id, "Rfq"),
-                [_id(x, "Organization", "supplierIds") for x in input.supplier_ids],
+                decode_id(input.id, "Rfq"),
+                [decode_id(x, "Organization", "supplierIds") for x in input.supplier_ids],
             ),
         )
 
@@ -227,7 +226,10 @@ class SourcingMutation:
         return await _rfq(
             info,
             lambda s, v: rfqs.uninvite_supplier(
-                s, v, _id(input.id, "Rfq"), _id(input.supplier_id, "Organization", "supplierId")
+                s,
+                v,
+                decode_id(input.id, "Rfq"),
+                decode_id(input.supplier_id, "Organization", "supplierId"),
             ),
         )
 
@@ -236,7 +238,7 @@ class SourcingMutation:
         return await _quote(
             info,
             lambda s, v: quotes.create_quote(
-                s, v, _id(input.rfq_id, "Rfq", "rfqId"), quote_fields(input)
+                s, v, decode_id(input.rfq_id, "Rfq", "rfqId"), quote_fields(input)
             ),
         )
 
@@ -245,7 +247,7 @@ class SourcingMutation:
         return await _quote(
             info,
             lambda s, v: quotes.update_quote(
-                s, v, _id(input.id, "Quote"), quote_fields(input), input.expected_version
+                s, v, decode_id(input.id, "Quote"), quote_fields(input), input.expected_version
             ),
         )
 
@@ -257,25 +259,25 @@ class SourcingMutation:
             return await _quote(
                 info,
                 lambda s, v: quotes.submit_quote(
-                    s, v, _id(input.id, "Quote"), input.expected_version
+                    s, v, decode_id(input.id, "Quote"), input.expected_version
                 ),
             )  # type: ignore[arg-type]
         if input.rfq_id is None:
             return QuotePayload(
-                errors=[
-                    UserError(
-                        field="id",
-                        code="REQUIRED",  # type: ignore[arg-type]
-                        message="Give the draft's id, or the rfqId of a new quote",
+                errors=user_errors(
+                    DomainError.of(
+                        ErrorCode.REQUIRED,
+                        "Give the draft's id, or the rfqId of a new quote",
+                        "id",
                     )
-                ]
+                )
             )
         return await _quote(
             info,
             lambda s, v: quotes.create_quote(
                 s,
                 v,
-                _id(input.rfq_id, "Rfq", "rfqId"),
+                decode_id(input.rfq_id, "Rfq", "rfqId"),
                 quote_fields(input),  # type: ignore[arg-type]
                 submit=True,
             ),
@@ -286,7 +288,7 @@ class SourcingMutation:
         return await _quote(
             info,
             lambda s, v: quotes.revise_quote(
-                s, v, _id(input.id, "Quote"), quote_fields(input), input.expected_version
+                s, v, decode_id(input.id, "Quote"), quote_fields(input), input.expected_version
             ),
         )
 
@@ -295,7 +297,7 @@ class SourcingMutation:
         return await _quote(
             info,
             lambda s, v: quotes.withdraw_quote(
-                s, v, _id(input.id, "Quote"), input.reason, input.expected_version
+                s, v, decode_id(input.id, "Quote"), input.reason, input.expected_version
             ),
         )
 
@@ -304,7 +306,7 @@ class SourcingMutation:
         result, errors = await in_transaction(
             info,
             lambda s, v: questions.ask_question(
-                s, v, _id(input.rfq_id, "Rfq", "rfqId"), input.question
+                s, v, decode_id(input.rfq_id, "Rfq", "rfqId"), input.question
             ),
         )
         v = info.context.viewer
@@ -323,7 +325,7 @@ class SourcingMutation:
         result, errors = await in_transaction(
             info,
             lambda s, v: questions.answer_question(
-                s, v, _id(input.id, "RfqQuestion"), input.answer
+                s, v, decode_id(input.id, "RfqQuestion"), input.answer
             ),
         )
         v = info.context.viewer

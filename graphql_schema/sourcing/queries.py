@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from graphql_schema.ids import decode_id
@@ -22,12 +21,8 @@ from graphql_schema.sourcing.types import (
 )
 from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import queries as svc
-from procurement.sourcing.access import visible_rfqs
-from procurement.sourcing.models import QuoteLine as QuoteLineModel
+from procurement.sourcing.access import is_buyer_side
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
-from procurement.sourcing.models import Rfq as RfqModel
-from procurement.sourcing.models import RfqLine as RfqLineModel
-from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
 from procurement.sourcing.models import RfqStatus as DomainRfqStatus
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
 from procurement.sourcing.sealing import prices_sealed
@@ -76,27 +71,17 @@ async def _quote(info: Info, db_id: int) -> Quote | None:
 
 async def _rfq_line(info: Info, db_id: int) -> RfqLine | None:
     async with info.context.db.read() as s:
-        row = (
-            await s.execute(
-                select(RfqLineModel, RfqModel.currency)
-                .join(RfqModel, RfqModel.id == RfqLineModel.rfq_id)
-                .where(RfqLineModel.id == db_id, visible_rfqs(info.context.viewer))
-            )
-        ).one_or_none()
-    return RfqLine.from_model(row[0], row[1]) if row else None
+        found = await svc.get_rfq_line(s, info.context.viewer, db_id)
+    return RfqLine.from_model(*found) if found else None
 
 
 async def _quote_line(info: Info, db_id: int) -> QuoteLine | None:
     async with info.context.db.read() as s:
-        line = (
-            await s.execute(select(QuoteLineModel).where(QuoteLineModel.id == db_id))
-        ).scalar_one_or_none()
-        quote = (
-            await svc.get_quote(s, info.context.viewer, line.quote_id)
-            if line and line.quote_id
-            else None
-        )
-    if line is None or quote is None or quote.rfq_id is None:
+        found = await svc.get_quote_line(s, info.context.viewer, db_id)
+    if found is None:
+        return None
+    line, quote = found
+    if quote.rfq_id is None:
         return None
     rfq = await info.context.loaders.rfq.load(quote.rfq_id)
     return QuoteLine.from_model(
@@ -107,20 +92,11 @@ async def _quote_line(info: Info, db_id: int) -> QuoteLine | None:
 async def _question(info: Info, db_id: int) -> RfqQuestion | None:
     v = info.context.viewer
     async with info.context.db.read() as s:
-        row = (
-            await s.execute(
-                select(RfqQuestionModel, RfqModel)
-                .join(RfqModel, RfqModel.id == RfqQuestionModel.rfq_id)
-                .where(RfqQuestionModel.id == db_id, visible_rfqs(v))
-            )
-        ).one_or_none()
-    if row is None or v is None:
+        found = await svc.get_question(s, v, db_id)
+    if found is None or v is None:
         return None
-    q, rfq = row
-    buyer = v.is_platform_admin or rfq.buyer_org_id == v.organization_id
-    if not (buyer or q.answer is not None or q.supplier_org_id == v.organization_id):
-        return None
-    return RfqQuestion.from_model(q, v.organization_id, buyer)
+    q, rfq = found
+    return RfqQuestion.from_model(q, v.organization_id, is_buyer_side(v, rfq))
 
 
 register_node("Rfq", _rfq)

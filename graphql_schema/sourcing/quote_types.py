@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.pagination import Connection, Edge, PageInfo
 from graphql_schema.parties.types import Organization
@@ -77,7 +77,7 @@ class QuoteLine(Node):
     def from_model(cls, m: QuoteLineModel, currency: str, sealed: bool) -> QuoteLine:
         assert m.id is not None and m.rfq_line_id is not None
         return cls(
-            id=strawberry.ID(to_global_id("QuoteLine", m.id)),
+            id=global_id("QuoteLine", m.id),
             quantity=m.quantity,
             moq=m.moq,
             unit_price=_money(m.unit_price, currency, sealed),
@@ -145,7 +145,7 @@ class QuoteRevision:
             total=_total(quote_total(lines, shipping), cur, sealed),
             lines=[
                 QuoteRevisionLine(
-                    rfq_line_id=strawberry.ID(to_global_id("RfqLine", ln.rfq_line_id or 0)),
+                    rfq_line_id=global_id("RfqLine", ln.rfq_line_id or 0),
                     quantity=ln.quantity,
                     moq=ln.moq,
                     unit_price=_money(ln.unit_price, cur, sealed),
@@ -182,7 +182,7 @@ class Quote(Node):
         assert m.id is not None and m.created_at is not None
         sealed = prices_sealed(_ctx(info).viewer, rfq, m)
         return cls(
-            id=strawberry.ID(to_global_id("Quote", m.id)),
+            id=global_id("Quote", m.id),
             currency=m.currency,
             valid_until=m.valid_until,
             incoterm=Incoterm(m.incoterm) if m.incoterm else None,

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from graphql_schema.ids import to_global_id
+from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.pagination import Connection
 from graphql_schema.parties.types import Category, Organization, User
 from graphql_schema.scalars import Money
-from procurement.sourcing.access import is_buyer_side
+from procurement.comparison.service import rfq_weights
+from procurement.sourcing.access import is_buyer_side, supplier_scope
 from procurement.sourcing.clock import app_now, effective_status
 from procurement.sourcing.models import Incoterm as DomainIncoterm
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
@@ -34,7 +35,7 @@ from procurement.sourcing.sealing import (
     counted_quote,
     has_submitted,
     live_quote,
-    rfq_prices_sealed,
+    rfq_prices_sealed_for,
 )
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class RfqLine(Node):
     def from_model(cls, m: RfqLineModel, currency: str) -> RfqLine:
         assert m.id is not None
         return cls(
-            id=strawberry.ID(to_global_id("RfqLine", m.id)),
+            id=global_id("RfqLine", m.id),
             position=m.position,
             description=m.description,
             quantity=m.quantity,
@@ -172,7 +173,7 @@ class RfqQuestion(Node):
     ) -> RfqQuestion:
         assert m.id is not None and m.asked_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("RfqQuestion", m.id)),
+            id=global_id("RfqQuestion", m.id),
             question=m.question,
             answer=m.answer,
             asked_at=m.asked_at,
@@ -213,7 +214,7 @@ class Rfq(Node):
     def from_model(cls, m: RfqModel, info: Info) -> Rfq:
         assert m.id is not None and m.created_at is not None
         return cls(
-            id=strawberry.ID(to_global_id("Rfq", m.id)),
+            id=global_id("Rfq", m.id),
             number=m.number,
             title=m.title,
             description=m.description,
@@ -238,12 +239,12 @@ class Rfq(Node):
 
     @strawberry.field
     def evaluation_weights(self) -> EvaluationWeights:
-        w = self._model.weights
+        w = rfq_weights(self._model)
         return EvaluationWeights(
-            price=Decimal(w["price"]),
-            lead_time=Decimal(w["leadTime"]),
-            coverage=Decimal(w["coverage"]),
-            supplier_score=Decimal(w["supplierScore"]),
+            price=w.price,
+            lead_time=w.lead_time,
+            coverage=w.coverage,
+            supplier_score=w.supplier_score,
         )
 
     @strawberry.field(
@@ -293,10 +294,7 @@ class Rfq(Node):
 
     def _quote_key(self, info: Info) -> tuple[int, int | None]:
         assert self._model.id is not None
-        viewer = _ctx(info).viewer
-        if self._buyer_side or viewer is None:
-            return (self._model.id, None)
-        return (self._model.id, viewer.organization_id)
+        return (self._model.id, supplier_scope(_ctx(info).viewer, self._model))
 
     @strawberry.field(
         description="To the buyer: every submitted quote (prices null while "
@@ -321,27 +319,27 @@ class Rfq(Node):
 
     @strawberry.field(description="True while a sealed RFQ hides quote prices from you.")
     def prices_sealed(self, info: Info) -> bool:
-        return self._buyer_side and rfq_prices_sealed(self._model)
+        return rfq_prices_sealed_for(_ctx(info).viewer, self._model)
 
     @strawberry.field(description="Your organisation's live quote on this RFQ, if any.")
     async def my_quote(self, info: Info) -> QuoteRef | None:
         from graphql_schema.sourcing.quote_types import Quote
 
-        viewer = _ctx(info).viewer
-        if viewer is None or self._buyer_side:
+        org = supplier_scope(_ctx(info).viewer, self._model)
+        if org is None:
             return None
         assert self._model.id is not None
-        rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
+        rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, org))
         live = live_quote(rows)
         return Quote.from_model(live, self._model, info) if live else None
 
     @strawberry.field(description="Whether your organisation has submitted a quote.")
     async def already_quoted(self, info: Info) -> bool:
-        viewer = _ctx(info).viewer
-        if viewer is None or self._buyer_side:
+        org = supplier_scope(_ctx(info).viewer, self._model)
+        if org is None:
             return False
         assert self._model.id is not None
-        rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, viewer.organization_id))
+        rows = await _ctx(info).loaders.rfq_quotes.load((self._model.id, org))
         return has_submitted(rows)
 
     @strawberry.field(
@@ -361,7 +359,7 @@ class Rfq(Node):
     async def questions(self, info: Info) -> list[RfqQuestion]:
         assert self._model.id is not None
         viewer = _ctx(info).viewer
-        org = None if self._buyer_side or viewer is None else viewer.organization_id
+        org = supplier_scope(viewer, self._model)
         rows = await _ctx(info).loaders.rfq_questions.load((self._model.id, org))
         viewer_org = viewer.organization_id if viewer else None
         return [RfqQuestion.from_model(q, viewer_org, self._buyer_side) for q in rows]

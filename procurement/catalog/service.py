@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.addresses import Address, check_address
@@ -32,11 +32,13 @@ from procurement.errors import (
 )
 from procurement.numbering import next_number
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.ordering.queries import reference_taken
 from procurement.pagination import OrderSpec, Page, paginate
 from procurement.parties.models import Category, Organization, VerificationStatus
 from procurement.parties.validation import check_currency, check_name, check_unit
 from procurement.search import contains_pattern
 from procurement.sourcing.pricing import break_price
+from procurement.sourcing.quotes import require_supplier
 from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer, require_viewer
@@ -73,20 +75,6 @@ class ListingFields:
 
 def tier_price(listing: Listing, quantity: Decimal) -> Decimal:
     return break_price(listing.unit_price, listing.tiers, quantity)
-
-
-async def _require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
-    v = require_viewer(viewer)
-    if Role.SUPPLIER_SALES not in v.roles:
-        raise forbidden("This needs the SUPPLIER_SALES role")
-    is_supplier = (
-        await session.execute(
-            select(Organization.is_supplier).where(Organization.id == v.organization_id)
-        )
-    ).scalar()
-    if not is_supplier:
-        raise forbidden("Your organisation is not registered as a supplier")
-    return v
 
 
 async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: ListingFields) -> None:
@@ -135,7 +123,7 @@ async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: Listi
 
 
 async def create_listing(session: AsyncSession, viewer: Viewer | None, f: ListingFields) -> Listing:
-    v = await _require_supplier(session, viewer)
+    v = await require_supplier(session, viewer)
     c = Collector()
     for name, field in (
         ("title", "title"),
@@ -243,9 +231,9 @@ def _orderable() -> ColumnElement[bool]:
 def visible_listings(viewer: Viewer | None) -> ColumnElement[bool]:
     """Everyone signed in sees orderable listings; a supplier also its own (archived too)."""
     if viewer is None:
-        return and_(False)
+        return false()
     if viewer.is_platform_admin:
-        return and_(True)
+        return true()
     return or_(_orderable(), Listing.supplier_org_id == viewer.organization_id)
 
 
@@ -344,17 +332,7 @@ async def order_from_listings(
             f"An external reference names one order; these lines make {len(groups)}",
             "externalReference",
         )
-    if (
-        ref
-        and (
-            await session.execute(
-                select(PurchaseOrder.id).where(
-                    PurchaseOrder.buyer_org_id == v.organization_id,
-                    PurchaseOrder.external_reference == ref,
-                )
-            )
-        ).first()
-    ):
+    if ref and await reference_taken(session, v.organization_id, ref):
         c.add(
             ErrorCode.DUPLICATE,
             "Another order of yours has this external reference",

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.comparison.model import Context, Offer, OfferLine, RequestLine, Weights
+from procurement.comparison.model import (
+    Context,
+    Offer,
+    OfferLine,
+    RequestLine,
+    Weights,
+    weights_problem,
+)
 from procurement.comparison.ranking import (
     Facts,
     LineOffer,
@@ -31,8 +38,9 @@ from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not
 from procurement.money.fx import Conversion, load_table
 from procurement.parties.validation import check_currency
 from procurement.sourcing.access import visible_rfqs
-from procurement.sourcing.clock import db_now, effective_status
-from procurement.sourcing.models import Quote, QuoteLine, QuoteStatus, Rfq, RfqLine, RfqStatus
+from procurement.sourcing.clock import db_now
+from procurement.sourcing.models import Quote, QuoteLine, QuoteStatus, Rfq, RfqLine
+from procurement.sourcing.sealing import rfq_prices_sealed
 from procurement.viewer import Viewer, require_viewer
 
 LIVE = (QuoteStatus.SUBMITTED.value, QuoteStatus.AWARDED.value)
@@ -106,13 +114,10 @@ class Comparison:
 
 
 def _weights(c: Collector, w: Weights) -> Weights:
-    values = (w.price, w.lead_time, w.coverage, w.supplier_score)
-    if any(not v.is_finite() or v < 0 for v in values):
-        c.add(ErrorCode.INVALID, "Weights must not be negative", "weights")
-    elif sum(values, Decimal(0)) == 0:
-        c.add(ErrorCode.INVALID, "At least one weight must be above zero", "weights")
-    else:
+    problem = weights_problem((w.price, w.lead_time, w.coverage, w.supplier_score))
+    if problem is None:
         return w.normalised()
+    c.add(ErrorCode.INVALID, problem, "weights")
     return w
 
 
@@ -146,14 +151,11 @@ async def load_buyer_rfq(
     return rfq
 
 
-async def compare(
-    session: AsyncSession, viewer: Viewer | None, rfq: Rfq, request: ComparisonRequest
-) -> Comparison:
+async def compare(session: AsyncSession, rfq: Rfq, request: ComparisonRequest) -> Comparison:
     """The caller loaded ``rfq`` with ``load_buyer_rfq`` (access checked)."""
     assert rfq.id is not None
     now = await db_now(session)
-    status = effective_status(rfq, now)
-    if rfq.sealed and status not in (RfqStatus.CLOSED, RfqStatus.AWARDED):
+    if rfq_prices_sealed(rfq, now):
         raise DomainError.of(
             ErrorCode.PRICES_SEALED, "This RFQ is sealed: prices open when it closes", "rfqId"
         )

@@ -41,7 +41,7 @@ import highspy
 import numpy as np
 
 from procurement.comparison.model import Context, Offer, OfferLine
-from procurement.comparison.ranking import ZERO, Facts, bought_quantity, line_cost, line_facts
+from procurement.comparison.ranking import ZERO, Facts, line_facts
 
 TIME_LIMIT_SECONDS = 2.0
 #: the bound when the caller asks for the exact split of a large comparison
@@ -572,8 +572,6 @@ __all__ = [
     "PreparedSplit",
     "Split",
     "best_single_supplier",
-    "bought_quantity",
-    "line_cost",
     "prepare_split",
     "suggest_split",
 ]

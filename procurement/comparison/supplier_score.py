@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.comparison.ranking import SIX
 from procurement.parties.models import Organization, VerificationStatus
 from procurement.sourcing.models import Quote, QuoteStatus
 
@@ -79,10 +80,10 @@ async def supplier_scores(
         else:
             reliability = NO_HISTORY
             hist = "no quoting history yet (reliability 0.50)"
-        value = (W_STANDING * s + W_RELIABILITY * reliability).quantize(Decimal("0.000001"))
+        value = (W_STANDING * s + W_RELIABILITY * reliability).quantize(SIX)
         out[org] = SupplierScore(
             value,
             f"{status} supplier (standing {s:.2f}); {hist}; "
-            f"score = 0.6 x standing + 0.4 x reliability",
+            f"score = {W_STANDING} x standing + {W_RELIABILITY} x reliability",
         )
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import pycountry
@@ -77,8 +77,6 @@ def minor_units(code: str) -> int:
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit (banker's rounding is not what invoices use)."""
-    from decimal import ROUND_HALF_UP
-
     exp = Decimal(1).scaleb(-minor_units(currency))
     return amount.quantize(exp, rounding=ROUND_HALF_UP)
 

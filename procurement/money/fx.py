@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.amounts import check_positive
 from procurement.audit.service import record
 from procurement.errors import Collector, DomainError, ErrorCode
-from procurement.money.currency import is_currency
 from procurement.money.models import FxRate
+from procurement.parties.validation import check_currency
 from procurement.viewer import Viewer, require_platform_admin
 
 _PRECISION = Decimal("0.0000000001")
@@ -105,6 +105,27 @@ async def load_table(session: AsyncSession, on: date) -> FxTable:
     return FxTable(rows, on)
 
 
+async def list_rates(
+    session: AsyncSession, base: str | None = None, quote: str | None = None
+) -> list[FxRate]:
+    """The table's rates, newest first (at most 200), of ``base`` and/or ``quote`` when
+    given (case-insensitive)."""
+    stmt = (
+        select(FxRate)
+        .order_by(
+            FxRate.as_of.desc(),  # type: ignore[attr-defined]
+            FxRate.base,
+            FxRate.quote,
+        )
+        .limit(200)
+    )
+    if base:
+        stmt = stmt.where(FxRate.base == base.upper())
+    if quote:
+        stmt = stmt.where(FxRate.quote == quote.upper())
+    return list((await session.execute(stmt)).scalars())
+
+
 async def set_rate(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -117,10 +138,8 @@ async def set_rate(
     """Platform admins record a rate (replacing one for the same pair and day)."""
     v = require_platform_admin(viewer)
     c = Collector()
-    base, quote = base.strip().upper(), quote.strip().upper()
-    for code, field in ((base, "base"), (quote, "quote")):
-        if not is_currency(code):
-            c.add(ErrorCode.INVALID_CURRENCY, f"'{code}' is not an ISO 4217 currency code", field)
+    base = check_currency(c, base, "base")
+    quote = check_currency(c, quote, "quote")
     if base == quote:
         c.add(ErrorCode.INVALID, "A rate needs two different currencies", "quote")
     check_positive(c, rate, "rate")

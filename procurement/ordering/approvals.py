@@ -10,7 +10,7 @@ returns it to DRAFT.  ``approvals_needed`` is the only way the count is decided,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -92,6 +92,14 @@ async def set_policy(
     return policy
 
 
+def bands_of(policy: ApprovalPolicy) -> list[Band]:
+    """The policy's bands, as stored (ascending)."""
+    return [
+        Band(Decimal(b["up_to"]) if b["up_to"] is not None else None, int(b["approvals_required"]))
+        for b in policy.bands
+    ]
+
+
 async def get_policy(session: AsyncSession, organization_id: int) -> list[Band]:
     policy = (
         await session.execute(
@@ -100,29 +108,49 @@ async def get_policy(session: AsyncSession, organization_id: int) -> list[Band]:
     ).scalar_one_or_none()
     if policy is None:
         return []
-    return [
-        Band(Decimal(b["up_to"]) if b["up_to"] is not None else None, int(b["approvals_required"]))
-        for b in policy.bands
-    ]
+    return bands_of(policy)
 
 
-def convert_total(po: PurchaseOrder, base: str, table: FxTable) -> Decimal:
-    """The order total in the buying organisation's base currency."""
+async def policy_for(session: AsyncSession, viewer: Viewer | None) -> list[Band]:
+    """The bands of the viewer's organisation."""
+    v = require_viewer(viewer)
+    return await get_policy(session, v.organization_id)
+
+
+async def amount_in_base(
+    po: PurchaseOrder, base: str, table: Callable[[], Awaitable[FxTable]]
+) -> Decimal:
+    """The order total in the buying organisation's base currency.  ``table`` gives the
+    FX table; it is asked for only when the order is in another currency."""
     if po.currency == base:
         return po.total
-    return po.total * table.conversion(po.currency, base).rate
+    return po.total * (await table()).conversion(po.currency, base).rate
+
+
+def fx_table_loader(session: AsyncSession) -> Callable[[], Awaitable[FxTable]]:
+    """Today's FX table (by the database clock), loaded at most once."""
+    loaded: list[FxTable] = []
+
+    async def table() -> FxTable:
+        if not loaded:
+            loaded.append(await load_table(session, (await db_now(session)).date()))
+        return loaded[0]
+
+    return table
+
+
+async def base_currency(session: AsyncSession, organization_id: int | None) -> str:
+    base: str = (
+        await session.execute(
+            select(Organization.base_currency).where(Organization.id == organization_id)
+        )
+    ).scalar_one()
+    return base
 
 
 async def total_in_base(session: AsyncSession, po: PurchaseOrder) -> tuple[Decimal, str]:
-    base = (
-        await session.execute(
-            select(Organization.base_currency).where(Organization.id == po.buyer_org_id)
-        )
-    ).scalar_one()
-    if po.currency == base:
-        return po.total, base
-    table = await load_table(session, (await db_now(session)).date())
-    return convert_total(po, base, table), base
+    base = await base_currency(session, po.buyer_org_id)
+    return await amount_in_base(po, base, fx_table_loader(session)), base
 
 
 async def approvals_needed(session: AsyncSession, po: PurchaseOrder) -> int:

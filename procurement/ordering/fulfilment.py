@@ -223,8 +223,7 @@ async def create_receipt(
     else:
         move(po, "RECEIVE", PoStatus.RECEIVED)
     po.version += 1
-    await session.flush()
-    await _event(session, v, po, "goods_receipt.created", receipt)
+    await _event(session, v, po, "goods_receipt.created", receipt)  # record() flushes
     return receipt
 
 

@@ -20,9 +20,14 @@ from procurement.addresses import Address, check_address
 from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
-from procurement.money.fx import load_table
 from procurement.ordering.access import load_for, move, side_of
-from procurement.ordering.approvals import approvals_needed, convert_total, total_in_base
+from procurement.ordering.approvals import (
+    amount_in_base,
+    approvals_needed,
+    base_currency,
+    fx_table_loader,
+    total_in_base,
+)
 from procurement.ordering.models import (
     Approval,
     PoRevision,
@@ -30,9 +35,8 @@ from procurement.ordering.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from procurement.ordering.queries import children_by_order
+from procurement.ordering.queries import children_by_order, reference_taken
 from procurement.ordering.states import ACTIONS, TRANSITIONS
-from procurement.parties.models import Organization
 from procurement.sourcing.clock import db_now
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer
@@ -132,34 +136,37 @@ async def _approvals(session: AsyncSession, po: PurchaseOrder) -> list[Approval]
 
 def approver_problem(
     v: Viewer, po: PurchaseOrder, approvals: Sequence[Approval], amount: Decimal, base: str
-) -> str | None:
-    """Why ``v`` may not approve ``po`` now (None: they may).  Pure, so the API can answer
-    ``availableActions`` for a whole page from batched data."""
+) -> tuple[ErrorCode, str] | None:
+    """Why ``v`` may not approve ``po`` now, as (code, message) (None: they may).  Pure,
+    so the API can answer ``availableActions`` for a whole page from batched data."""
     if Role.APPROVER not in v.roles:
-        return "This needs the APPROVER role"
+        return ErrorCode.FORBIDDEN, "This needs the APPROVER role"
     if v.user_id is None:
-        return "Approvals are made by people, not API keys"
+        return ErrorCode.FORBIDDEN, "Approvals are made by people, not API keys"
     if po.submitted_by_id == v.user_id:
-        return "You cannot approve an order you submitted"
+        return ErrorCode.FORBIDDEN, "You cannot approve an order you submitted"
     if any(
         a.approver_id == v.user_id and a.round == po.approval_round and a.decision == "APPROVED"
         for a in approvals
     ):
-        return "You have already approved this order"
+        return ErrorCode.DUPLICATE, "You have already approved this order"
     if v.approval_limit is None or v.approval_limit < amount:
-        return (
+        return ErrorCode.FORBIDDEN, (
             f"Your approval limit ({v.approval_limit or 0:.2f} {base}) is below the order "
             f"total ({amount:.2f} {base})"
         )
     return None
 
 
-async def _check_approver(session: AsyncSession, v: Viewer, po: PurchaseOrder) -> None:
+async def _check_approver(session: AsyncSession, v: Viewer, po: PurchaseOrder) -> list[Approval]:
+    """The round's approvals so far, after checking ``v`` may add one."""
     amount, base = await total_in_base(session, po)
-    problem = approver_problem(v, po, await _approvals(session, po), amount, base)
+    existing = await _approvals(session, po)
+    problem = approver_problem(v, po, existing, amount, base)
     if problem is not None:
-        code = ErrorCode.DUPLICATE if "already" in problem else ErrorCode.FORBIDDEN
-        raise DomainError.of(code, problem, "id")
+        code, message = problem
+        raise DomainError.of(code, message, "id")
+    return existing
 
 
 async def approve(
@@ -170,7 +177,7 @@ async def approve(
     expected_version: int | None = None,
 ) -> PurchaseOrder:
     v, po = await load_for(session, viewer, po_id, "APPROVE", expected_version)
-    await _check_approver(session, v, po)
+    existing = await _check_approver(session, v, po)
     before = snapshot(po)
     session.add(
         Approval(
@@ -182,7 +189,7 @@ async def approve(
         )
     )
     await session.flush()
-    count = len(await _approvals(session, po))  # includes the one just added
+    count = len(existing) + 1  # the order is locked: no other approval came in meanwhile
     if count >= po.approvals_required:
         move(po, "APPROVE", PoStatus.APPROVED)
         po.approved_total = po.total
@@ -331,19 +338,9 @@ async def change(
         po.need_by = need_by
     if external_reference is not UNSET:
         ref = (external_reference or "").strip() or None
-        taken = (
-            ref is not None
-            and (
-                await session.execute(
-                    select(PurchaseOrder.id).where(
-                        PurchaseOrder.buyer_org_id == po.buyer_org_id,
-                        PurchaseOrder.external_reference == ref,
-                        PurchaseOrder.id != po.id,
-                    )
-                )
-            ).first()
-        )
-        if taken:
+        if ref is not None and await reference_taken(
+            session, po.buyer_org_id, ref, exclude_id=po.id
+        ):
             c.add(
                 ErrorCode.DUPLICATE,
                 "Another order of yours has this external reference",
@@ -443,17 +440,11 @@ async def approvals_awaiting(session: AsyncSession, viewer: Viewer | None) -> li
     if not pos:
         return []
     approvals = await children_by_order(session, [po.id or 0 for po in pos], model=Approval)
-    base = (
-        await session.execute(
-            select(Organization.base_currency).where(Organization.id == viewer.organization_id)
-        )
-    ).scalar_one()
-    table = None
+    base = await base_currency(session, viewer.organization_id)
+    table = fx_table_loader(session)
     out = []
     for po in pos:
-        if po.currency != base and table is None:
-            table = await load_table(session, (await db_now(session)).date())
-        amount = po.total if po.currency == base else convert_total(po, base, table)  # type: ignore[arg-type]
+        amount = await amount_in_base(po, base, table)
         if approver_problem(viewer, po, approvals.get(po.id or 0, []), amount, base) is None:
             out.append(po.id or 0)
     return out

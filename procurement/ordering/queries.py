@@ -67,6 +67,22 @@ async def get_order_by_reference(
     ).scalar_one_or_none()
 
 
+async def reference_taken(
+    session: AsyncSession,
+    buyer_org_id: int | None,
+    ref: str,
+    exclude_id: int | None = None,
+) -> bool:
+    """Whether another order of the buying organisation has this external reference."""
+    stmt = select(PurchaseOrder.id).where(
+        PurchaseOrder.buyer_org_id == buyer_org_id,
+        PurchaseOrder.external_reference == ref,
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(PurchaseOrder.id != exclude_id)
+    return (await session.execute(stmt)).first() is not None
+
+
 async def list_orders(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -119,18 +135,9 @@ async def list_orders(
 async def lines_by_order(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[PurchaseOrderLine]]:
-    rows = (
-        await session.execute(
-            select(PurchaseOrderLine)
-            .where(PurchaseOrderLine.purchase_order_id.in_(ids))  # type: ignore[union-attr]
-            .order_by(PurchaseOrderLine.position)
-        )
-    ).scalars()
-    out: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
-    for ln in rows:
-        assert ln.purchase_order_id is not None
-        out[ln.purchase_order_id].append(ln)
-    return out
+    return await children_by_order(
+        session, ids, model=PurchaseOrderLine, order_by=PurchaseOrderLine.position
+    )
 
 
 def _grouped(rows: Any, key: str) -> dict[int, list[Any]]:
@@ -141,12 +148,15 @@ def _grouped(rows: Any, key: str) -> dict[int, list[Any]]:
 
 
 async def children_by_order(
-    session: AsyncSession, ids: Sequence[int], *, model: Any
+    session: AsyncSession, ids: Sequence[int], *, model: Any, order_by: Any = None
 ) -> dict[int, list[Any]]:
-    """Approvals, revisions, shipments, receipts, invoices or returns of many orders."""
+    """Lines, approvals, revisions, shipments, receipts, invoices or returns of many
+    orders, by ``order_by`` (default: id)."""
     rows = (
         await session.execute(
-            select(model).where(model.purchase_order_id.in_(ids)).order_by(model.id)
+            select(model)
+            .where(model.purchase_order_id.in_(ids))
+            .order_by(model.id if order_by is None else order_by)
         )
     ).scalars()
     return _grouped(rows, "purchase_order_id")

@@ -100,3 +100,13 @@ def is_buyer_side(viewer: Viewer | None, rfq: Rfq) -> bool:
     return viewer is not None and (
         viewer.is_platform_admin or viewer.organization_id == rfq.buyer_org_id
     )
+
+
+def supplier_scope(viewer: Viewer | None, rfq: Rfq) -> int | None:
+    """Whose quotes and questions on the RFQ a viewer is shown: ``None`` for the buyer
+    side, which sees them all (and for no viewer, who cannot see the RFQ at all); else
+    the viewer's organisation, a supplier seeing its own quotes, and the answered
+    questions and its own."""
+    if viewer is None or is_buyer_side(viewer, rfq):
+        return None
+    return viewer.organization_id

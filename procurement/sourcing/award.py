@@ -23,16 +23,17 @@ from procurement.comparison.service import ComparisonRequest, compare, load_buye
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
 from procurement.numbering import next_number
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.sourcing import rfqs
 from procurement.sourcing.clock import db_now, effective_status
 from procurement.sourcing.models import (
     Quote,
     QuoteLine,
     QuoteStatus,
     Rfq,
-    RfqLine,
     RfqStatus,
 )
 from procurement.sourcing.pricing import unit_price_at
+from procurement.sourcing.sealing import rfq_prices_sealed
 from procurement.sourcing.states import QUOTE_TRANSITIONS, RFQ_TRANSITIONS
 from procurement.states import transition
 from procurement.viewer import Role, Viewer, require_viewer
@@ -82,16 +83,13 @@ async def award_rfq(
         raise forbidden("This needs the BUYER role")
     now = await db_now(session)
     status = effective_status(rfq, now)
-    transition(RFQ_TRANSITIONS, status, "award", "RFQ")
-    if status is RfqStatus.OPEN and rfq.sealed:
+    awarded = transition(RFQ_TRANSITIONS, status, "award", "RFQ")
+    if rfq_prices_sealed(rfq, now):
         raise DomainError.of(
             ErrorCode.INVALID_TRANSITION, "A sealed RFQ can be awarded once it has closed", "rfqId"
         )
 
-    rfq_lines = {
-        ln.id: ln
-        for ln in (await session.execute(select(RfqLine).where(RfqLine.rfq_id == rfq_id))).scalars()
-    }
+    rfq_lines = {ln.id: ln for ln in await rfqs.rfq_lines(session, rfq_id)}
     quotes = {
         q.id: q
         for q in (
@@ -137,7 +135,6 @@ async def award_rfq(
         options = split_options or SplitOptions()
         comparison = await compare(
             session,
-            v,
             rfq,
             ComparisonRequest(max_suppliers=options.max_suppliers, exact_split=options.exact),
         )
@@ -293,7 +290,7 @@ async def award_rfq(
             event_payload={"quote_id": qid, "rfq_id": rfq.id},
         )
     before = snapshot(rfq)
-    rfq.status = RfqStatus.AWARDED.value
+    rfq.status = awarded.value
     if status is RfqStatus.OPEN:
         rfq.closed_at = now
     rfq.version += 1

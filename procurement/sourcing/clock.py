@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.sourcing.models import Rfq, RfqStatus
@@ -32,16 +32,6 @@ def effective_status(rfq: Rfq, now: datetime) -> RfqStatus:
     if status is RfqStatus.OPEN and rfq.deadline <= now:
         return RfqStatus.CLOSED
     return status
-
-
-def effective_status_sql() -> ColumnElement[str]:
-    return case(
-        (
-            and_(Rfq.status == RfqStatus.OPEN.value, Rfq.deadline <= func.now()),
-            RfqStatus.CLOSED.value,
-        ),
-        else_=Rfq.status,
-    )
 
 
 def status_is(status: RfqStatus) -> ColumnElement[bool]:

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.errors import forbidden
 from procurement.pagination import OrderSpec, Page, paginate
 from procurement.search import contains_pattern
-from procurement.sourcing.access import quotable_by, visible_rfqs
+from procurement.sourcing.access import quotable_by, supplier_scope, visible_rfqs
 from procurement.sourcing.clock import status_is
 from procurement.sourcing.models import (
     Quote,
@@ -58,6 +58,20 @@ async def get_rfq(session: AsyncSession, viewer: Viewer | None, rfq_id: int) -> 
     return (
         await session.execute(select(Rfq).where(Rfq.id == rfq_id, visible_rfqs(viewer)))
     ).scalar_one_or_none()
+
+
+async def get_rfq_line(
+    session: AsyncSession, viewer: Viewer | None, line_id: int
+) -> tuple[RfqLine, str] | None:
+    """A line of an RFQ the viewer may see, with the RFQ's currency."""
+    row = (
+        await session.execute(
+            select(RfqLine, Rfq.currency)
+            .join(Rfq, Rfq.id == RfqLine.rfq_id)
+            .where(RfqLine.id == line_id, visible_rfqs(viewer))
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
 
 
 async def get_rfq_by_reference(
@@ -130,7 +144,7 @@ def visible_quotes(viewer: Viewer | None) -> ColumnElement[bool]:
         return false()
     not_draft = Quote.status != QuoteStatus.DRAFT.value
     if viewer.is_platform_admin:
-        return and_(true(), not_draft)
+        return not_draft
     org = viewer.organization_id
     buyer_of = Quote.rfq_id.in_(select(Rfq.id).where(Rfq.buyer_org_id == org))  # type: ignore[union-attr]
     return or_(Quote.supplier_org_id == org, and_(not_draft, buyer_of))
@@ -140,6 +154,51 @@ async def get_quote(session: AsyncSession, viewer: Viewer | None, quote_id: int)
     return (
         await session.execute(select(Quote).where(Quote.id == quote_id, visible_quotes(viewer)))
     ).scalar_one_or_none()
+
+
+async def get_quote_line(
+    session: AsyncSession, viewer: Viewer | None, line_id: int
+) -> tuple[QuoteLine, Quote] | None:
+    """A line of a quote the viewer may see, with its quote."""
+    row = (
+        await session.execute(
+            select(QuoteLine, Quote)
+            .join(Quote, Quote.id == QuoteLine.quote_id)
+            .where(QuoteLine.id == line_id, visible_quotes(viewer))
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+def question_visible(question: RfqQuestion, supplier_org: int | None) -> bool:
+    """The buyer side (``supplier_org`` None) sees every question; a supplier sees the
+    answered ones and its own."""
+    return (
+        supplier_org is None
+        or question.answer is not None
+        or question.supplier_org_id == supplier_org
+    )
+
+
+async def get_question(
+    session: AsyncSession, viewer: Viewer | None, question_id: int
+) -> tuple[RfqQuestion, Rfq] | None:
+    """A question the viewer may see (on an RFQ it may see), with that RFQ."""
+    if viewer is None:
+        return None
+    row = (
+        await session.execute(
+            select(RfqQuestion, Rfq)
+            .join(Rfq, Rfq.id == RfqQuestion.rfq_id)
+            .where(RfqQuestion.id == question_id, visible_rfqs(viewer))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    question, rfq = row
+    if not question_visible(question, supplier_scope(viewer, rfq)):
+        return None
+    return question, rfq
 
 
 async def list_my_quotes(
@@ -281,11 +340,10 @@ async def questions_by_rfq(
         .scalars()
         .all()
     )
-    out: dict[tuple[int, int | None], list[RfqQuestion]] = {k: [] for k in keys}
-    for rfq_id, org in keys:
-        for q in rows:
-            if q.rfq_id != rfq_id:
-                continue
-            if org is None or q.answer is not None or q.supplier_org_id == org:
-                out[(rfq_id, org)].append(q)
-    return out
+    by_rfq: dict[int | None, list[RfqQuestion]] = defaultdict(list)
+    for q in rows:
+        by_rfq[q.rfq_id].append(q)
+    return {
+        (rfq_id, org): [q for q in by_rfq.get(rfq_id, []) if question_visible(q, org)]
+        for rfq_id, org in keys
+    }

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +34,6 @@ from procurement.sourcing.access import has_quoted, quotable_by
 from procurement.sourcing.clock import db_now, effective_status
 from procurement.sourcing.inputs import QuoteFields, QuoteLineInput
 from procurement.sourcing.models import (
-    LIVE_QUOTE_STATUSES,
     Incoterm,
     Quote,
     QuoteLine,
@@ -45,6 +44,7 @@ from procurement.sourcing.models import (
     RfqStatus,
 )
 from procurement.sourcing.pricing import normalise_breaks
+from procurement.sourcing.rfqs import has_live_quote, rfq_lines, snapshot_with_lines
 from procurement.sourcing.states import QUOTE_TRANSITIONS
 from procurement.states import transition
 from procurement.unset import UNSET
@@ -113,7 +113,10 @@ async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: 
     return rfq
 
 
-async def _load_own(session: AsyncSession, viewer: Viewer | None, quote_id: int) -> Quote:
+async def _load_own(
+    session: AsyncSession, viewer: Viewer | None, quote_id: int
+) -> tuple[Viewer, Quote]:
+    """The viewer (signed in, SUPPLIER_SALES) and its organisation's quote, locked."""
     v = require_viewer(viewer)
     quote = (
         await session.execute(
@@ -126,7 +129,7 @@ async def _load_own(session: AsyncSession, viewer: Viewer | None, quote_id: int)
         raise not_found("Quote")
     if Role.SUPPLIER_SALES not in v.roles:
         raise forbidden("This needs the SUPPLIER_SALES role")
-    return quote
+    return v, quote
 
 
 def _lines(
@@ -175,11 +178,6 @@ def _lines(
     return out
 
 
-async def _rfq_lines(session: AsyncSession, rfq_id: int) -> dict[int, RfqLine]:
-    rows = (await session.execute(select(RfqLine).where(RfqLine.rfq_id == rfq_id))).scalars()
-    return {ln.id: ln for ln in rows if ln.id is not None}
-
-
 async def _apply(
     session: AsyncSession, c: Collector, quote: Quote, f: QuoteFields
 ) -> list[QuoteLine] | None:
@@ -209,7 +207,8 @@ async def _apply(
     if f.lines is UNSET:
         return None
     assert quote.rfq_id is not None
-    return _lines(c, f.lines, await _rfq_lines(session, quote.rfq_id))
+    by_id = {ln.id: ln for ln in await rfq_lines(session, quote.rfq_id) if ln.id is not None}
+    return _lines(c, f.lines, by_id)
 
 
 async def _replace_lines(session: AsyncSession, quote: Quote, lines: list[QuoteLine]) -> None:
@@ -230,15 +229,7 @@ async def quote_lines(session: AsyncSession, quote_id: int) -> list[QuoteLine]:
     )
 
 
-def quote_snapshot(quote: Quote, lines: Sequence[QuoteLine]) -> dict[str, Any]:
-    data = snapshot(quote) or {}
-    data["lines"] = [snapshot(x) for x in lines]
-    return data
-
-
-async def _check_complete(
-    session: AsyncSession, quote: Quote, lines: list[QuoteLine], now: datetime
-) -> None:
+def _check_complete(quote: Quote, lines: list[QuoteLine], now: datetime) -> None:
     """What a submitted quote must have."""
     c = Collector()
     if not lines:
@@ -260,17 +251,16 @@ async def _record_submission(
     now: datetime,
     action: str,
     before: dict[str, Any] | None,
+    buyer_org_id: int | None,
 ) -> None:
+    """``buyer_org_id``: of the quote's RFQ (the caller has it loaded)."""
     quote.revision += 1
     quote.submitted_at = now
     quote.version += 1
-    after = quote_snapshot(quote, lines)
+    after = snapshot_with_lines(quote, lines)
     session.add(
         QuoteRevision(quote_id=quote.id, revision=quote.revision, snapshot=after, submitted_at=now)
     )
-    rfq_buyer = (
-        await session.execute(select(Rfq.buyer_org_id).where(Rfq.id == quote.rfq_id))
-    ).scalar_one()
     await record(
         session,
         viewer,
@@ -283,7 +273,7 @@ async def _record_submission(
             "quote_id": quote.id,
             "rfq_id": quote.rfq_id,
             "revision": quote.revision,
-            "buyer_org_id": rfq_buyer,
+            "buyer_org_id": buyer_org_id,
         },
     )
 
@@ -300,20 +290,6 @@ async def _insert_quote(session: AsyncSession, quote: Quote) -> None:
         ) from None
 
 
-async def _has_live_quote(session: AsyncSession, rfq_id: int, org_id: int) -> bool:
-    return bool(
-        (
-            await session.execute(
-                select(func.count()).where(
-                    Quote.rfq_id == rfq_id,
-                    Quote.supplier_org_id == org_id,
-                    Quote.status.in_([s.value for s in LIVE_QUOTE_STATUSES]),  # type: ignore[attr-defined]
-                )
-            )
-        ).scalar_one()
-    )
-
-
 async def create_quote(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -327,7 +303,7 @@ async def create_quote(
     v = await require_supplier(session, viewer)
     now = await db_now(session)
     rfq = await rfq_open_for(session, v, rfq_id, now)
-    if await _has_live_quote(session, rfq_id, v.organization_id):
+    if await has_live_quote(session, rfq_id, v.organization_id):
         raise DomainError.of(
             ErrorCode.ALREADY_QUOTED,
             "You already have a live quote on this RFQ; revise it",
@@ -344,12 +320,14 @@ async def create_quote(
     lines = await _apply(session, c, quote, fields) or []
     c.raise_if_any()
     if submit:
-        await _check_complete(session, quote, lines, now)
+        _check_complete(quote, lines, now)
         quote.status = QuoteStatus.SUBMITTED.value
     await _insert_quote(session, quote)
     await _replace_lines(session, quote, lines)
     if submit:
-        await _record_submission(session, v, quote, lines, now, "quote.submitted", None)
+        await _record_submission(
+            session, v, quote, lines, now, "quote.submitted", None, rfq.buyer_org_id
+        )
     else:
         await record(
             session,
@@ -357,7 +335,7 @@ async def create_quote(
             action="quote.created",
             entity=quote,
             organization_id=v.organization_id,
-            after=quote_snapshot(quote, lines),
+            after=snapshot_with_lines(quote, lines),
         )
     return quote
 
@@ -369,18 +347,21 @@ async def update_quote(
     fields: QuoteFields,
     expected_version: int | None = None,
 ) -> Quote:
-    quote = await _load_own(session, viewer, quote_id)
+    v, quote = await _load_own(session, viewer, quote_id)
     transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "update", "quote")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
-    await rfq_open_for(session, require_viewer(viewer), quote.rfq_id, now)
-    before = quote_snapshot(quote, await quote_lines(session, quote_id))
+    await rfq_open_for(session, v, quote.rfq_id, now)
+    old_lines = await quote_lines(session, quote_id)
+    before = snapshot_with_lines(quote, old_lines)
     c = Collector()
     lines = await _apply(session, c, quote, fields)
     c.raise_if_any()
     if lines is not None:
         await _replace_lines(session, quote, lines)
+        # what quote_lines would read back now: the new lines, in id order
+        lines = sorted(lines, key=lambda ln: ln.id or 0)
     quote.version += 1
     await record(
         session,
@@ -389,7 +370,7 @@ async def update_quote(
         entity=quote,
         organization_id=quote.supplier_org_id,
         before=before,
-        after=quote_snapshot(quote, await quote_lines(session, quote_id)),
+        after=snapshot_with_lines(quote, old_lines if lines is None else lines),
     )
     return quote
 
@@ -397,18 +378,19 @@ async def update_quote(
 async def submit_quote(
     session: AsyncSession, viewer: Viewer | None, quote_id: int, expected_version: int | None = None
 ) -> Quote:
-    quote = await _load_own(session, viewer, quote_id)
+    v, quote = await _load_own(session, viewer, quote_id)
     new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "submit", "quote")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
-    v = require_viewer(viewer)
-    await rfq_open_for(session, v, quote.rfq_id, now)
+    rfq = await rfq_open_for(session, v, quote.rfq_id, now)
     lines = await quote_lines(session, quote_id)
-    await _check_complete(session, quote, lines, now)
+    _check_complete(quote, lines, now)
     before = snapshot(quote)
     quote.status = new.value
-    await _record_submission(session, v, quote, lines, now, "quote.submitted", before)
+    await _record_submission(
+        session, v, quote, lines, now, "quote.submitted", before, rfq.buyer_org_id
+    )
     return quote
 
 
@@ -420,23 +402,25 @@ async def revise_quote(
     expected_version: int | None = None,
 ) -> Quote:
     """A new revision of a SUBMITTED quote; earlier revisions stay readable."""
-    quote = await _load_own(session, viewer, quote_id)
+    v, quote = await _load_own(session, viewer, quote_id)
     transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "revise", "quote")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
-    v = require_viewer(viewer)
-    await rfq_open_for(session, v, quote.rfq_id, now)
-    before = quote_snapshot(quote, await quote_lines(session, quote_id))
+    rfq = await rfq_open_for(session, v, quote.rfq_id, now)
+    old_lines = await quote_lines(session, quote_id)
+    before = snapshot_with_lines(quote, old_lines)
     c = Collector()
     lines = await _apply(session, c, quote, fields)
     c.raise_if_any()
     if lines is not None:
         await _replace_lines(session, quote, lines)
     else:
-        lines = await quote_lines(session, quote_id)
-    await _check_complete(session, quote, lines, now)
-    await _record_submission(session, v, quote, lines, now, "quote.revised", before)
+        lines = old_lines
+    _check_complete(quote, lines, now)
+    await _record_submission(
+        session, v, quote, lines, now, "quote.revised", before, rfq.buyer_org_id
+    )
     return quote
 
 
@@ -448,7 +432,7 @@ async def withdraw_quote(
     expected_version: int | None = None,
 ) -> Quote:
     """Before the deadline only: after it, the offer binds until the award."""
-    quote = await _load_own(session, viewer, quote_id)
+    _, quote = await _load_own(session, viewer, quote_id)
     new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "withdraw", "quote")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from procurement.addresses import check_address
 from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
+from procurement.comparison.model import weights_problem
 from procurement.errors import (
     Collector,
     DomainError,
@@ -102,13 +104,11 @@ def _weights(c: Collector, w: Weights) -> dict[str, str]:
         "coverage": w.coverage,
         "supplierScore": w.supplier_score,
     }
-    if any(not x.is_finite() or x < 0 for x in values.values()):
-        c.add(ErrorCode.INVALID, "Weights must not be negative", "evaluationWeights")
+    problem = weights_problem(values.values())
+    if problem is not None:
+        c.add(ErrorCode.INVALID, problem, "evaluationWeights")
         return {}
     total = sum(values.values(), Decimal(0))
-    if total == 0:
-        c.add(ErrorCode.INVALID, "At least one weight must be above zero", "evaluationWeights")
-        return {}
     return {k: str((x / total).quantize(Decimal("0.000001"))) for k, x in values.items()}
 
 
@@ -224,10 +224,26 @@ async def rfq_lines(session: AsyncSession, rfq_id: int) -> list[RfqLine]:
     )
 
 
-def rfq_snapshot(rfq: Rfq, lines: Sequence[RfqLine]) -> dict[str, Any]:
-    data = snapshot(rfq) or {}
+def snapshot_with_lines(entity: SQLModel, lines: Sequence[SQLModel]) -> dict[str, Any]:
+    """An audit snapshot of an RFQ or a quote together with its lines."""
+    data = snapshot(entity) or {}
     data["lines"] = [snapshot(x) for x in lines]
     return data
+
+
+async def has_live_quote(session: AsyncSession, rfq_id: int, supplier_org_id: int) -> bool:
+    """The supplier holds a live quote (draft, submitted or awarded) on the RFQ."""
+    return bool(
+        (
+            await session.execute(
+                select(func.count()).where(
+                    Quote.rfq_id == rfq_id,
+                    Quote.supplier_org_id == supplier_org_id,
+                    Quote.status.in_([s.value for s in LIVE_QUOTE_STATUSES]),  # type: ignore[attr-defined]
+                )
+            )
+        ).scalar_one()
+    )
 
 
 # --- use cases ----------------------------------------------------------------------
@@ -281,7 +297,7 @@ async def create_rfq(
         action="rfq.created",
         entity=rfq,
         organization_id=v.organization_id,
-        after=rfq_snapshot(rfq, [ln for _, ln in new_lines]),
+        after=snapshot_with_lines(rfq, [ln for _, ln in new_lines]),
     )
     return rfq
 
@@ -303,7 +319,7 @@ async def update_rfq(
     transition(RFQ_TRANSITIONS, effective_status(rfq, now), "update", "RFQ")
     check_version("RFQ", rfq.version, expected_version)
     lines = await rfq_lines(session, rfq_id)
-    before = rfq_snapshot(rfq, lines)
+    before = snapshot_with_lines(rfq, lines)
     c = Collector()
     await _apply_fields(session, c, rfq, fields, now)
     by_id = {ln.id: ln for ln in lines}
@@ -343,7 +359,7 @@ async def update_rfq(
         entity=rfq,
         organization_id=rfq.buyer_org_id,
         before=before,
-        after=rfq_snapshot(rfq, final),
+        after=snapshot_with_lines(rfq, final),
     )
     return rfq
 
@@ -533,16 +549,7 @@ async def uninvite_supplier(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
-    quoted = (
-        await session.execute(
-            select(func.count()).where(
-                Quote.rfq_id == rfq_id,
-                Quote.supplier_org_id == supplier_id,
-                Quote.status.in_([s.value for s in LIVE_QUOTE_STATUSES]),  # type: ignore[attr-defined]
-            )
-        )
-    ).scalar_one()
-    if quoted:
+    if await has_live_quote(session, rfq_id, supplier_id):
         raise DomainError.of(ErrorCode.INVALID, "This supplier has already quoted", "supplierId")
     result = await session.execute(
         delete(RfqInvitation).where(

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from procurement.sourcing.access import is_buyer_side
 from procurement.sourcing.clock import app_now, effective_status
 from procurement.sourcing.models import LIVE_QUOTE_STATUSES, Quote, QuoteStatus, Rfq, RfqStatus
 from procurement.viewer import Viewer
 
 _PRICES_OPEN = frozenset({RfqStatus.CLOSED, RfqStatus.AWARDED})
+_LIVE = frozenset(s.value for s in LIVE_QUOTE_STATUSES)
 
 
-def rfq_prices_sealed(rfq: Rfq) -> bool:
-    """A sealed RFQ hides prices until it is closed (deadline passed, or closed early)."""
-    return rfq.sealed and effective_status(rfq, app_now()) not in _PRICES_OPEN
+def rfq_prices_sealed(rfq: Rfq, now: datetime | None = None) -> bool:
+    """A sealed RFQ hides prices until it is closed (deadline passed, or closed early).
+    ``now``: the clock to judge the deadline by (a write's ``db_now``); by default the
+    application clock."""
+    if not rfq.sealed:
+        return False
+    return effective_status(rfq, app_now() if now is None else now) not in _PRICES_OPEN
+
+
+def rfq_prices_sealed_for(viewer: Viewer | None, rfq: Rfq) -> bool:
+    """``Rfq.pricesSealed``: told to the buyer side while the RFQ's prices are sealed; a
+    supplier's own prices are never hidden from it, so it is never told."""
+    return is_buyer_side(viewer, rfq) and rfq_prices_sealed(rfq)
 
 
 def prices_sealed(viewer: Viewer | None, rfq: Rfq, quote: Quote) -> bool:
@@ -24,7 +38,7 @@ def prices_sealed(viewer: Viewer | None, rfq: Rfq, quote: Quote) -> bool:
 
 def live_quote(quotes: list[Quote]) -> Quote | None:
     """A supplier's one live quote on an RFQ (draft, submitted or awarded), if any."""
-    live = [q for q in quotes if q.status in {s.value for s in LIVE_QUOTE_STATUSES}]
+    live = [q for q in quotes if q.status in _LIVE]
     return live[-1] if live else None
 
 
@@ -35,4 +49,4 @@ def has_submitted(quotes: list[Quote]) -> bool:
 
 def counted_quote(quote: Quote) -> bool:
     """``quoteCount``: submitted offers still standing (withdrawn ones do not count)."""
-    return quote.status != "WITHDRAWN"
+    return quote.status != QuoteStatus.WITHDRAWN.value
