@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from procurement.audit.models import AuditEntry
-from tests.helpers import Api
+from procurement.audit.models import AuditEntry, OutboxEvent
+from tests.helpers import Api, db_id
 from tests.sourcing_docs import (
     ANSWER,
     ASK,
@@ -198,6 +198,14 @@ async def test_clarifications(api: Api) -> None:
         m.supplier.users["sales"].token,
     )
     assert asked["errors"] == [] and asked["question"]["mine"] is True
+    # the buyer's systems are told which question was asked
+    async with api.db.read() as s:
+        payload = (
+            await s.execute(
+                select(OutboxEvent.payload).where(OutboxEvent.event_type == "rfq.question_asked")
+            )
+        ).scalar_one()
+    assert payload["question_id"] == db_id(asked["question"]["id"])
     # the rival does not see an unanswered question of someone else
     rival_view = await api.gql(QUESTIONS, {"id": rfq["id"]}, m.rival.users["sales"].token)
     assert rival_view["rfq"]["questions"] == []

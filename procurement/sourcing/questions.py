@@ -44,13 +44,14 @@ async def ask_question(
         question=_text(question, "question"),
     )
     session.add(q)
+    await session.flush()  # the event names the question: it needs its id
     await record(
         session,
         v,
         action="rfq.question_asked",
         entity=q,
         organization_id=v.organization_id,
-        event_payload={"rfq_id": rfq_id, "buyer_org_id": rfq.buyer_org_id, "question_id": None},
+        event_payload={"rfq_id": rfq_id, "buyer_org_id": rfq.buyer_org_id, "question_id": q.id},
     )
     return q
 
