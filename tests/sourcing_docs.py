@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import text
+
 from graphql_schema.ids import to_global_id
-from tests.helpers import Api, Org
+from procurement.db import Database
+from tests.helpers import Api, Org, db_id
 
 RFQ_FIELDS = """
   id number title status visibility sealed currency version deadline needBy
@@ -108,6 +111,17 @@ query Questions($id: ID!) {
 
 def in_future(**delta: float) -> str:
     return (datetime.now(UTC) + timedelta(**delta)).isoformat()
+
+
+async def pass_deadline(db: Database, rfq_id: str) -> None:
+    """Move the RFQ's deadline a second into the database's past, as if it had passed:
+    the rules judge by the database clock, so this is the deadline passing, without a
+    test sleeping until it does.  The stored status stays OPEN (no sweep ran)."""
+    async with db.transaction() as s:
+        await s.execute(
+            text("UPDATE rfq SET deadline = now() - interval '1 second' WHERE id = :id"),
+            {"id": db_id(rfq_id)},
+        )
 
 
 def rfq_input(category_gid: str | None, **over: Any) -> dict[str, Any]:

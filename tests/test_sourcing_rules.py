@@ -14,7 +14,6 @@ behaves as CLOSED at once" (DESIGN §3).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -38,6 +37,7 @@ from tests.sourcing_docs import (
     RFQ_UPDATE,
     Market,
     in_future,
+    pass_deadline,
     quote_input,
     rfq_input,
 )
@@ -107,12 +107,6 @@ async def refused(
     return errors
 
 
-async def sleep_past(deadline_iso: str, margin: float = 0.3) -> None:
-    """Wait until the (server-side) deadline is behind us."""
-    deadline = datetime.fromisoformat(deadline_iso)
-    await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + margin)
-
-
 def days_from_today(n: int) -> str:
     return (datetime.now(UTC) + timedelta(days=n)).date().isoformat()
 
@@ -126,12 +120,12 @@ async def test_quote_writes_after_the_deadline_are_refused_with_deadline_passed(
     """Once the deadline passes, no quote may be created, submitted, edited, revised or
     withdrawn (the offer binds until the award), although no sweep has closed the RFQ."""
     m = await Market(api).setup()
-    rfq = await m.rfq(deadline=in_future(seconds=2))
+    rfq = await m.rfq(deadline=in_future(hours=1))
     submitted = await m.quote(rfq)
     draft = await api.mutate(QUOTE_CREATE, quote_input(rfq), sales(m.rival))
     assert draft["errors"] == []
     draft_id = draft["quote"]["id"]
-    await sleep_past(rfq["deadline"])
+    await pass_deadline(api.db, rfq["id"])
 
     late = ("rfqId", "DEADLINE_PASSED")
     await refused(api, QUOTE_SUBMIT, quote_input(rfq), sales(m.supplier), late)
@@ -157,8 +151,8 @@ async def test_late_quote_from_an_eligible_supplier_that_never_quoted(api: Api) 
     so nothing is revealed), not that the RFQ does not exist.  A supplier that could never
     see the RFQ still gets NOT_FOUND."""
     m = await Market(api).setup()
-    rfq = await m.rfq(deadline=in_future(seconds=2))
-    await sleep_past(rfq["deadline"])
+    rfq = await m.rfq(deadline=in_future(hours=1))
+    await pass_deadline(api.db, rfq["id"])
     await refused(api, QUOTE_SUBMIT, quote_input(rfq), sales(m.rival), ("rfqId", "DEADLINE_PASSED"))
     await refused(api, QUOTE_CREATE, quote_input(rfq), sales(m.rival), ("rfqId", "DEADLINE_PASSED"))
     await refused(api, QUOTE_SUBMIT, quote_input(rfq), sales(m.it_supplier), ("rfqId", "NOT_FOUND"))
@@ -168,10 +162,10 @@ async def test_rfq_past_its_deadline_reads_closed_and_refuses_close_and_extend(a
     """Reads judge the deadline themselves: before any sweep the RFQ is CLOSED through
     rfq(id:) and the status filters, and the OPEN-only transitions are refused."""
     m = await Market(api).setup()
-    rfq = await m.rfq(deadline=in_future(seconds=2))
+    rfq = await m.rfq(deadline=in_future(hours=1))
     open_ids = await api.gql(RFQS_BY_STATUS, {"status": "OPEN"}, m.buyer_token)
     assert [e["node"]["id"] for e in open_ids["rfqs"]["edges"]] == [rfq["id"]]
-    await sleep_past(rfq["deadline"])
+    await pass_deadline(api.db, rfq["id"])
 
     got = (await api.gql(RFQ_STATUS, {"id": rfq["id"]}, m.buyer_token))["rfq"]
     assert got["status"] == "CLOSED"

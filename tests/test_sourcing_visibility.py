@@ -19,7 +19,6 @@ Every test builds its own market (the database is emptied before each test).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -44,6 +43,7 @@ from tests.sourcing_docs import (
     RFQ_UNINVITE,
     Market,
     in_future,
+    pass_deadline,
     quote_input,
 )
 
@@ -526,13 +526,13 @@ async def test_sealed_prices_open_when_deadline_passes_without_sweep(api: Api) -
     """An OPEN RFQ past its deadline is CLOSED at once: the status reads CLOSED and the
     prices show, although no sweep has persisted the close."""
     m = await Market(api).setup()
-    rfq = await m.rfq(sealed=True, deadline=in_future(seconds=2))
+    rfq = await m.rfq(sealed=True, deadline=in_future(hours=1))
     q = await m.quote(rfq, m.supplier)
     seen = await buyer_quotes(api, rfq["id"], m.buyer_token)
     assert (seen["status"], seen["pricesSealed"]) == ("OPEN", True)
     assert_sealed(seen["quotes"]["edges"][0]["node"])
 
-    await asyncio.sleep(2.5)
+    await pass_deadline(api.db, rfq["id"])
 
     seen = await buyer_quotes(api, rfq["id"], m.buyer_token)
     assert (seen["status"], seen["pricesSealed"], seen["quoteCount"]) == ("CLOSED", False, 1)
