@@ -8,6 +8,7 @@ request goes through) on documents within the token limit:
 - duplicate fields: ``{ me { id id id ... } }`` up to the token limit;
 - nested duplicates: two same-named fields at each level (4^levels pairs to compare);
 - many fragments: 100 fragments spread in one place (every pair compared);
+- unused fragments: 300 of them, up to the token limit (every rule walks them);
 - long string: a 900 KB filter text.
 
 Prints the median time of parsing and of validating each (no cache), the ratio of its
@@ -63,6 +64,11 @@ def many_fragments(count: int) -> str:
     return "{ me { " + spreads + " } } " + frags
 
 
+def unused_fragments(count: int) -> str:
+    frag = "fragment F{i} on User {{ id email fullName roles organization {{ id name country }} }}"
+    return "{ me { id } } " + " ".join(frag.format(i=i) for i in range(count))
+
+
 def long_string() -> str:
     return '{ organizations(filter: {text: "%s"}) { totalCount } }' % ("x" * 900_000)
 
@@ -105,6 +111,7 @@ def main() -> None:
         "nested duplicates (2 levels)": nested_duplicates(2),
         "nested duplicates (7 levels)": nested_duplicates(7),
         "many fragments in one place": many_fragments(100),
+        "300 unused fragments": unused_fragments(300),
         "900 KB string": long_string(),
     }
     print(

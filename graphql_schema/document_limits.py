@@ -15,7 +15,8 @@ a worker busy for seconds.  So a cheap, linear pass refuses first:
   fragments, and the sub-selections execution merges: ``a { x } a { x }`` is one
   ``a`` with ``x`` twice), or two fragment spreads in one place;
 - a string literal longer than ``max_string_length`` (a token is one string, however
-  long: the token limit does not bound it).
+  long: the token limit does not bound it);
+- a fragment no operation uses (as graphql-core would, but before its rules run).
 
 Only a document that passes reaches the pairwise rule, whose work is then bounded by
 these numbers.
@@ -135,6 +136,12 @@ def check_document(document: DocumentNode, limits: DocumentLimits) -> list[Graph
                 maxSelections=limits.max_selections,
             )
         ]
+    # graphql-core reports these too, but only after walking all of them with every
+    # rule: a document of unused fragments up to the token limit is the slowest to check
+    unused = [f for name, f in fold.memo.fragments.items() if name not in fold.memo.visits]
+    if unused:
+        # a few: locating each error in the source reads the source again
+        return [GraphQLError(f"Fragment '{f.name.value}' is never used.", [f]) for f in unused[:10]]
     errors = [
         GraphQLError(
             f"'{op.name.value if op.name else 'anonymous'}' exceeds maximum operation depth"

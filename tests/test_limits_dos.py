@@ -167,6 +167,19 @@ def test_installed_rules_do_work_linear_in_the_fragment_chain(
     assert more < 3 * work, (work, more)
 
 
+async def test_unused_fragments_are_refused_before_the_rules_walk_them(
+    client: httpx.AsyncClient,
+) -> None:
+    """300 unused fragments fill the token limit; every rule of graphql-core would walk
+    them all before one of them reports it (about a second here)."""
+    frag = "fragment F{i} on User {{ id email fullName roles organization {{ id name country }} }}"
+    query = "{ me { id } } " + " ".join(frag.format(i=i) for i in range(300))
+    r = await post(client, {"query": query})
+    assert r.status_code == 400, r.text
+    errors = r.json()["errors"]
+    assert [e["message"] for e in errors] == [f"Fragment 'F{i}' is never used." for i in range(10)]
+
+
 # --- 2. cost counts what will run ----------------------------------------------------
 
 
