@@ -23,6 +23,7 @@ from graphql_schema.ids import parse_global_id
 from procurement.viewer import Viewer
 
 MAX_IDS = 100
+MAX_DB_ID = 2**63 - 1
 
 
 @strawberry.interface(description="An object with a global ID.")
@@ -71,7 +72,8 @@ async def resolve_by_db_id(info: Info, type_name: str, db_id: int) -> Any:
 async def _resolve(info: Info, parsed: list[tuple[str, int] | None]) -> list[Node | None]:
     wanted: dict[str, set[int]] = defaultdict(set)
     for p in parsed:
-        if p is not None and p[0] in _sources:
+        # an id no row can have (beyond bigint) is simply not found, like any other
+        if p is not None and p[0] in _sources and 0 < p[1] <= MAX_DB_ID:
             wanted[p[0]].add(p[1])
     rows: dict[tuple[str, int], Any] = {}
     if wanted:

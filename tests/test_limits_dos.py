@@ -262,7 +262,8 @@ async def test_node_answers_as_before(api: Api, client: httpx.AsyncClient) -> No
     assert r.json() == {
         "data": {"node": {"id": mine.users["admin"].gid, "email": mine.users["admin"].email}}
     }
-    for hidden in (theirs.users["admin"].gid, to_global_id("User", 10**6), "garbage"):
+    hidden_ids = [theirs.users["admin"].gid, to_global_id("User", 10**6), "garbage"]
+    for hidden in [*hidden_ids, to_global_id("User", 2**64)]:
         r = await post(client, {"query": query, "variables": {"id": hidden}}, token)
         assert r.json() == {"data": {"node": None}}
 
