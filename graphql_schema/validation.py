@@ -113,7 +113,10 @@ class RequestValidator:
         )
         if isinstance(coerced, list):
             return coerced
-        cost = query_cost(self.schema, operation, fragments_of(document.definitions), coerced)
+        try:
+            cost = query_cost(self.schema, operation, fragments_of(document.definitions), coerced)
+        except RecursionError:  # a fragment chain deeper than the interpreter's stack
+            cost = self.max_cost + 1
         if cost > self.max_cost:
             return [
                 GraphQLError(
