@@ -7,25 +7,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.types import ExecutionContext, Info
 
 from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.catalog.schema import CatalogMutation, CatalogQuery
 from graphql_schema.comparison.mutations import ComparisonMutation
-from graphql_schema.limits import QueryCostLimit
 from graphql_schema.money.schema import MoneyMutation, MoneyQuery
-from graphql_schema.node import Node, resolve_node
+from graphql_schema.node import MAX_IDS, Node, resolve_node, resolve_nodes
 from graphql_schema.ordering.mutations import OrderingMutation
 from graphql_schema.ordering.queries import OrderingQuery
 from graphql_schema.parties.mutations import PartiesMutation
@@ -35,6 +25,7 @@ from graphql_schema.sourcing.mutations import SourcingMutation
 from graphql_schema.sourcing.queries import SourcingQuery
 from graphql_schema.sourcing.quote_types import Quote, QuoteLine
 from graphql_schema.sourcing.types import Rfq, RfqLine, RfqQuestion
+from graphql_schema.validation import RequestValidation, RequestValidator
 from procurement.config import Settings
 from procurement.errors import DomainError, ErrorCode
 
@@ -53,9 +44,9 @@ class Query(PartiesQuery, SourcingQuery, OrderingQuery, CatalogQuery, MoneyQuery
 
     @strawberry.field
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > 100:
-            raise DomainError.of(ErrorCode.INVALID, "Ask for at most 100 IDs at once", "ids")
-        return [await resolve_node(info, i) for i in ids]
+        if len(ids) > MAX_IDS:
+            raise DomainError.of(ErrorCode.INVALID, f"Ask for at most {MAX_IDS} IDs at once", "ids")
+        return await resolve_nodes(info, ids)
 
 
 @strawberry.type
@@ -88,6 +79,17 @@ class _Mask(MaskErrors):
 
 
 class ProcurementSchema(strawberry.Schema):
+    #: set by build_schema: no "Did you mean ...?" in execution's errors either
+    hide_suggestions = False
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        """graphql-core's ``execute`` takes ``hide_suggestions``; strawberry passes these
+        keyword arguments through to it."""
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        return {**kwargs, "hide_suggestions": self.hide_suggestions}
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -99,23 +101,21 @@ class ProcurementSchema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """Extensions are given as factories: strawberry builds them per request, since an
-    extension holds its request's execution context.  The validation rule classes are
-    built once here, so the validation cache (keyed by the rules) keeps hitting."""
-    rules: list[Any] = [
-        depth_validator(settings.max_query_depth, None),
-        alias_validator(settings.max_aliases),
-    ]
-    if not settings.introspection_enabled:
-        rules.append(NoSchemaIntrospectionCustomRule)
+    extension holds its request's execution context.  The validator (rules, limits and
+    its cache of validated documents) is built once here, after the schema."""
+    validator: RequestValidator | None = None
+
+    def validation() -> RequestValidation:
+        assert validator is not None, "built right after the schema"
+        return RequestValidation(validator)
+
     extensions: list[Any] = [
-        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        lambda: QueryCostLimit(max_cost=settings.max_query_cost),
+        validation,
         lambda: _Mask(should_mask_error=lambda e: not is_client_error(e)),
     ]
-    return ProcurementSchema(
+    schema = ProcurementSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -132,3 +132,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             QuoteLine,
         ],
     )
+    validator = RequestValidator(schema._schema, settings)
+    schema.hide_suggestions = validator.hide_suggestions
+    return schema

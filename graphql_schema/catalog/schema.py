@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id, global_id
-from graphql_schema.node import Node, register_node
+from graphql_schema.node import Node, register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.parties.types import Category, Organization
 from graphql_schema.scalars import Money
@@ -92,13 +92,7 @@ class Listing(Node):
         return Category.from_model(m) if m else None
 
 
-async def _listing(info: Info, db_id: int) -> Listing | None:
-    async with info.context.db.read() as s:
-        m = await svc.get_listing(s, info.context.viewer, db_id)
-    return Listing.from_model(m) if m else None
-
-
-register_node("Listing", _listing)
+register_node("Listing", svc.visible_listings_by_id, lambda info, m: Listing.from_model(m))
 
 
 @strawberry.input
@@ -207,7 +201,7 @@ class CatalogQuery:
 
     @strawberry.field
     async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
-        return await _listing(info, decode_id(id, "Listing"))
+        return await resolve_by_db_id(info, "Listing", decode_id(id, "Listing"))
 
 
 @strawberry.type

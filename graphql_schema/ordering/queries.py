@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.ids import decode_id
-from graphql_schema.node import register_node
+from graphql_schema.node import register_node, resolve_by_db_id
 from graphql_schema.ordering.types import ApprovalBand, PurchaseOrder, PurchaseOrderStatus
 from graphql_schema.pagination import Connection, connection
 from procurement.errors import DomainError, ErrorCode
@@ -34,13 +34,9 @@ class PurchaseOrderFilter:
     rfq_id: strawberry.ID | None = None
 
 
-async def _order(info: Info, db_id: int) -> PurchaseOrder | None:
-    async with info.context.db.read() as s:
-        m = await svc.get_order(s, info.context.viewer, db_id)
-    return PurchaseOrder.from_model(m) if m else None
-
-
-register_node("PurchaseOrder", _order)
+register_node(
+    "PurchaseOrder", svc.visible_orders_by_id, lambda info, m: PurchaseOrder.from_model(m)
+)
 
 
 @strawberry.type
@@ -54,7 +50,7 @@ class OrderingQuery:
                 ErrorCode.INVALID, "Give exactly one of id and externalReference", "id"
             )
         if id is not None:
-            return await _order(info, decode_id(id, "PurchaseOrder"))
+            return await resolve_by_db_id(info, "PurchaseOrder", decode_id(id, "PurchaseOrder"))
         async with info.context.db.read() as s:
             m = await svc.get_order_by_reference(s, info.context.viewer, external_reference or "")
         return PurchaseOrder.from_model(m) if m else None

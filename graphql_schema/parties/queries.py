@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from graphql_schema.ids import decode_id
-from graphql_schema.node import register_node
+from graphql_schema.node import register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.parties.types import ApiKey, Category, Organization, User, VerificationStatus
 from procurement.parties import api_keys, categories, organizations, users
 from procurement.parties.models import VerificationStatus as DomainVerificationStatus
+from procurement.viewer import Viewer
 
 
 @strawberry.input
@@ -24,33 +29,21 @@ class OrganizationFilter:
     )
 
 
-async def _organization(info: Info, db_id: int) -> Organization | None:
-    async with info.context.db.read() as s:
-        m = await organizations.get_organization(s, info.context.viewer, db_id)
-    return Organization.from_model(m) if m else None
+async def _categories(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, Any]:
+    """Categories are public, as ``categories`` lists them to anyone."""
+    return await categories.categories_by_id(session, ids)
 
 
-async def _user(info: Info, db_id: int) -> User | None:
-    async with info.context.db.read() as s:
-        m = await users.get_user(s, info.context.viewer, db_id)
-    return User.from_model(m) if m else None
-
-
-async def _api_key(info: Info, db_id: int) -> ApiKey | None:
-    async with info.context.db.read() as s:
-        m = await api_keys.get_api_key(s, info.context.viewer, db_id)
-    return ApiKey.from_model(m) if m else None
-
-
-async def _category(info: Info, db_id: int) -> Category | None:
-    m = await info.context.loaders.category.load(db_id)
-    return Category.from_model(m) if m else None
-
-
-register_node("Organization", _organization)
-register_node("User", _user)
-register_node("ApiKey", _api_key)
-register_node("Category", _category)
+register_node(
+    "Organization",
+    organizations.visible_organizations_by_id,
+    lambda info, m: Organization.from_model(m),
+)
+register_node("User", users.visible_users_by_id, lambda info, m: User.from_model(m))
+register_node("ApiKey", api_keys.visible_api_keys_by_id, lambda info, m: ApiKey.from_model(m))
+register_node("Category", _categories, lambda info, m: Category.from_model(m))
 
 
 @strawberry.type
@@ -60,16 +53,16 @@ class PartiesQuery:
         v = info.context.viewer
         if v is None or v.user_id is None:
             return None
-        return await _user(info, v.user_id)
+        return await resolve_by_db_id(info, "User", v.user_id)
 
     @strawberry.field(description="The organisation of the signed-in user or API key.")
     async def my_organization(self, info: Info) -> Organization | None:
         v = info.context.viewer
-        return await _organization(info, v.organization_id) if v else None
+        return await resolve_by_db_id(info, "Organization", v.organization_id) if v else None
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
-        return await _organization(info, decode_id(id, "Organization"))
+        return await resolve_by_db_id(info, "Organization", decode_id(id, "Organization"))
 
     @strawberry.field(
         description="Public supplier profiles (plus your own organisation); "

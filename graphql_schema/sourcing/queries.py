@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.ids import decode_id
-from graphql_schema.node import register_node
+from graphql_schema.node import register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.sourcing.quote_types import Quote, QuoteLine
 from graphql_schema.sourcing.types import (
@@ -22,7 +22,11 @@ from graphql_schema.sourcing.types import (
 from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import queries as svc
 from procurement.sourcing.access import is_buyer_side
+from procurement.sourcing.models import Quote as DomainQuote
+from procurement.sourcing.models import QuoteLine as DomainQuoteLine
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
+from procurement.sourcing.models import Rfq as DomainRfq
+from procurement.sourcing.models import RfqQuestion as DomainRfqQuestion
 from procurement.sourcing.models import RfqStatus as DomainRfqStatus
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
 from procurement.sourcing.sealing import prices_sealed
@@ -54,32 +58,16 @@ def _cat(value: strawberry.ID | None, field: str) -> int | None:
     return decode_id(value, "Category", field) if value else None
 
 
-async def _rfq(info: Info, db_id: int) -> Rfq | None:
-    async with info.context.db.read() as s:
-        m = await svc.get_rfq(s, info.context.viewer, db_id)
-    return Rfq.from_model(m, info) if m else None
-
-
-async def _quote(info: Info, db_id: int) -> Quote | None:
-    async with info.context.db.read() as s:
-        m = await svc.get_quote(s, info.context.viewer, db_id)
-    if m is None or m.rfq_id is None:
+async def _present_quote(info: Info, m: DomainQuote) -> Quote | None:
+    if m.rfq_id is None:
         return None
     rfq = await info.context.loaders.rfq.load(m.rfq_id)
     return Quote.from_model(m, rfq, info)
 
 
-async def _rfq_line(info: Info, db_id: int) -> RfqLine | None:
-    async with info.context.db.read() as s:
-        found = await svc.get_rfq_line(s, info.context.viewer, db_id)
-    return RfqLine.from_model(*found) if found else None
-
-
-async def _quote_line(info: Info, db_id: int) -> QuoteLine | None:
-    async with info.context.db.read() as s:
-        found = await svc.get_quote_line(s, info.context.viewer, db_id)
-    if found is None:
-        return None
+async def _present_quote_line(
+    info: Info, found: tuple[DomainQuoteLine, DomainQuote]
+) -> QuoteLine | None:
     line, quote = found
     if quote.rfq_id is None:
         return None
@@ -89,21 +77,19 @@ async def _quote_line(info: Info, db_id: int) -> QuoteLine | None:
     )
 
 
-async def _question(info: Info, db_id: int) -> RfqQuestion | None:
+def _present_question(info: Info, found: tuple[DomainRfqQuestion, DomainRfq]) -> RfqQuestion:
     v = info.context.viewer
-    async with info.context.db.read() as s:
-        found = await svc.get_question(s, v, db_id)
-    if found is None or v is None:
-        return None
     q, rfq = found
     return RfqQuestion.from_model(q, v.organization_id, is_buyer_side(v, rfq))
 
 
-register_node("Rfq", _rfq)
-register_node("RfqLine", _rfq_line)
-register_node("Quote", _quote)
-register_node("QuoteLine", _quote_line)
-register_node("RfqQuestion", _question)
+register_node("Rfq", svc.visible_rfqs_by_id, lambda info, m: Rfq.from_model(m, info))
+register_node(
+    "RfqLine", svc.visible_rfq_lines_by_id, lambda info, found: RfqLine.from_model(*found)
+)
+register_node("Quote", svc.visible_quotes_by_id, _present_quote)
+register_node("QuoteLine", svc.visible_quote_lines_by_id, _present_quote_line)
+register_node("RfqQuestion", svc.visible_questions_by_id, _present_question)
 
 
 @strawberry.type
@@ -140,7 +126,7 @@ class SourcingQuery:
                 ErrorCode.INVALID, "Give exactly one of id and externalReference", "id"
             )
         if id is not None:
-            return await _rfq(info, decode_id(id, "Rfq"))
+            return await resolve_by_db_id(info, "Rfq", decode_id(id, "Rfq"))
         async with info.context.db.read() as s:
             m = await svc.get_rfq_by_reference(s, info.context.viewer, external_reference or "")
         return Rfq.from_model(m, info) if m else None
@@ -190,4 +176,4 @@ class SourcingQuery:
 
     @strawberry.field
     async def quote(self, info: Info, id: strawberry.ID) -> Quote | None:
-        return await _quote(info, decode_id(id, "Quote"))
+        return await resolve_by_db_id(info, "Quote", decode_id(id, "Quote"))

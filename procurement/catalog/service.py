@@ -240,11 +240,17 @@ def visible_listings(viewer: Viewer | None) -> ColumnElement[bool]:
 async def get_listing(
     session: AsyncSession, viewer: Viewer | None, listing_id: int
 ) -> Listing | None:
-    return (
-        await session.execute(
-            select(Listing).where(Listing.id == listing_id, visible_listings(viewer))
-        )
-    ).scalar_one_or_none()
+    return (await visible_listings_by_id(session, viewer, [listing_id])).get(listing_id)
+
+
+async def visible_listings_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, Listing]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_listing."""
+    rows = await session.execute(
+        select(Listing).where(Listing.id.in_(ids), visible_listings(viewer))  # type: ignore[union-attr]
+    )
+    return {x.id: x for x in rows.scalars() if x.id is not None}
 
 
 async def search_listings(

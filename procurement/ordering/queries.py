@@ -31,11 +31,17 @@ def visible_orders(viewer: Viewer | None) -> ColumnElement[bool]:
 async def get_order(
     session: AsyncSession, viewer: Viewer | None, po_id: int
 ) -> PurchaseOrder | None:
-    return (
-        await session.execute(
-            select(PurchaseOrder).where(PurchaseOrder.id == po_id, visible_orders(viewer))
-        )
-    ).scalar_one_or_none()
+    return (await visible_orders_by_id(session, viewer, [po_id])).get(po_id)
+
+
+async def visible_orders_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, PurchaseOrder]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_order."""
+    rows = await session.execute(
+        select(PurchaseOrder).where(PurchaseOrder.id.in_(ids), visible_orders(viewer))  # type: ignore[union-attr]
+    )
+    return {o.id: o for o in rows.scalars() if o.id is not None}
 
 
 class OrderSort(StrEnum):

@@ -71,13 +71,19 @@ def visible_organizations(viewer: Viewer | None) -> ColumnElement[bool]:
 async def get_organization(
     session: AsyncSession, viewer: Viewer | None, organization_id: int
 ) -> Organization | None:
-    return (
-        await session.execute(
-            select(Organization).where(
-                Organization.id == organization_id, visible_organizations(viewer)
-            )
-        )
-    ).scalar_one_or_none()
+    return (await visible_organizations_by_id(session, viewer, [organization_id])).get(
+        organization_id
+    )
+
+
+async def visible_organizations_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, Organization]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_organization."""
+    rows = await session.execute(
+        select(Organization).where(Organization.id.in_(ids), visible_organizations(viewer))  # type: ignore[union-attr]
+    )
+    return {o.id: o for o in rows.scalars() if o.id is not None}
 
 
 async def _load_for_write(

@@ -71,9 +71,15 @@ def _check_limit(c: Collector, limit: Decimal | None) -> Decimal | None:
 
 
 async def get_user(session: AsyncSession, viewer: Viewer | None, user_id: int) -> User | None:
-    return (
-        await session.execute(select(User).where(User.id == user_id, visible_users(viewer)))
-    ).scalar_one_or_none()
+    return (await visible_users_by_id(session, viewer, [user_id])).get(user_id)
+
+
+async def visible_users_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, User]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_user."""
+    rows = await session.execute(select(User).where(User.id.in_(ids), visible_users(viewer)))  # type: ignore[union-attr]
+    return {u.id: u for u in rows.scalars() if u.id is not None}
 
 
 async def create_user(

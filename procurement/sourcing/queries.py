@@ -55,23 +55,34 @@ def _text(text: str) -> ColumnElement[bool]:
 
 
 async def get_rfq(session: AsyncSession, viewer: Viewer | None, rfq_id: int) -> Rfq | None:
-    return (
-        await session.execute(select(Rfq).where(Rfq.id == rfq_id, visible_rfqs(viewer)))
-    ).scalar_one_or_none()
+    return (await visible_rfqs_by_id(session, viewer, [rfq_id])).get(rfq_id)
+
+
+async def visible_rfqs_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, Rfq]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_rfq."""
+    rows = await session.execute(select(Rfq).where(Rfq.id.in_(ids), visible_rfqs(viewer)))  # type: ignore[union-attr]
+    return {r.id: r for r in rows.scalars() if r.id is not None}
 
 
 async def get_rfq_line(
     session: AsyncSession, viewer: Viewer | None, line_id: int
 ) -> tuple[RfqLine, str] | None:
     """A line of an RFQ the viewer may see, with the RFQ's currency."""
-    row = (
-        await session.execute(
-            select(RfqLine, Rfq.currency)
-            .join(Rfq, Rfq.id == RfqLine.rfq_id)
-            .where(RfqLine.id == line_id, visible_rfqs(viewer))
-        )
-    ).one_or_none()
-    return (row[0], row[1]) if row else None
+    return (await visible_rfq_lines_by_id(session, viewer, [line_id])).get(line_id)
+
+
+async def visible_rfq_lines_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, tuple[RfqLine, str]]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_rfq_line."""
+    rows = await session.execute(
+        select(RfqLine, Rfq.currency)
+        .join(Rfq, Rfq.id == RfqLine.rfq_id)
+        .where(RfqLine.id.in_(ids), visible_rfqs(viewer))  # type: ignore[union-attr]
+    )
+    return {line.id: (line, currency) for line, currency in rows if line.id is not None}
 
 
 async def get_rfq_by_reference(
@@ -151,23 +162,34 @@ def visible_quotes(viewer: Viewer | None) -> ColumnElement[bool]:
 
 
 async def get_quote(session: AsyncSession, viewer: Viewer | None, quote_id: int) -> Quote | None:
-    return (
-        await session.execute(select(Quote).where(Quote.id == quote_id, visible_quotes(viewer)))
-    ).scalar_one_or_none()
+    return (await visible_quotes_by_id(session, viewer, [quote_id])).get(quote_id)
+
+
+async def visible_quotes_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, Quote]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_quote."""
+    rows = await session.execute(select(Quote).where(Quote.id.in_(ids), visible_quotes(viewer)))  # type: ignore[union-attr]
+    return {q.id: q for q in rows.scalars() if q.id is not None}
 
 
 async def get_quote_line(
     session: AsyncSession, viewer: Viewer | None, line_id: int
 ) -> tuple[QuoteLine, Quote] | None:
     """A line of a quote the viewer may see, with its quote."""
-    row = (
-        await session.execute(
-            select(QuoteLine, Quote)
-            .join(Quote, Quote.id == QuoteLine.quote_id)
-            .where(QuoteLine.id == line_id, visible_quotes(viewer))
-        )
-    ).one_or_none()
-    return (row[0], row[1]) if row else None
+    return (await visible_quote_lines_by_id(session, viewer, [line_id])).get(line_id)
+
+
+async def visible_quote_lines_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, tuple[QuoteLine, Quote]]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_quote_line."""
+    rows = await session.execute(
+        select(QuoteLine, Quote)
+        .join(Quote, Quote.id == QuoteLine.quote_id)
+        .where(QuoteLine.id.in_(ids), visible_quotes(viewer))  # type: ignore[union-attr]
+    )
+    return {line.id: (line, quote) for line, quote in rows if line.id is not None}
 
 
 def question_visible(question: RfqQuestion, supplier_org: int | None) -> bool:
@@ -184,21 +206,25 @@ async def get_question(
     session: AsyncSession, viewer: Viewer | None, question_id: int
 ) -> tuple[RfqQuestion, Rfq] | None:
     """A question the viewer may see (on an RFQ it may see), with that RFQ."""
+    return (await visible_questions_by_id(session, viewer, [question_id])).get(question_id)
+
+
+async def visible_questions_by_id(
+    session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
+) -> dict[int, tuple[RfqQuestion, Rfq]]:
+    """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_question."""
     if viewer is None:
-        return None
-    row = (
-        await session.execute(
-            select(RfqQuestion, Rfq)
-            .join(Rfq, Rfq.id == RfqQuestion.rfq_id)
-            .where(RfqQuestion.id == question_id, visible_rfqs(viewer))
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    question, rfq = row
-    if not question_visible(question, supplier_scope(viewer, rfq)):
-        return None
-    return question, rfq
+        return {}
+    rows = await session.execute(
+        select(RfqQuestion, Rfq)
+        .join(Rfq, Rfq.id == RfqQuestion.rfq_id)
+        .where(RfqQuestion.id.in_(ids), visible_rfqs(viewer))  # type: ignore[union-attr]
+    )
+    return {
+        q.id: (q, rfq)
+        for q, rfq in rows
+        if q.id is not None and question_visible(q, supplier_scope(viewer, rfq))
+    }
 
 
 async def list_my_quotes(
