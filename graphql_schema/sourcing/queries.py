@@ -21,7 +21,6 @@ from graphql_schema.sourcing.types import (
 )
 from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import queries as svc
-from procurement.sourcing.access import is_buyer_side
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
 from procurement.sourcing.models import RfqStatus as DomainRfqStatus
 from procurement.sourcing.queries import RfqSort as DomainRfqSort
@@ -96,7 +95,7 @@ async def _question(info: Info, db_id: int) -> RfqQuestion | None:
     if found is None or v is None:
         return None
     q, rfq = found
-    return RfqQuestion.from_model(q, v.organization_id, is_buyer_side(v, rfq))
+    return RfqQuestion.from_model(q, v.organization_id, rfq.buyer_org_id)
 
 
 register_node("Rfq", _rfq)
