@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from procurement.ordering.models import PoRevision, PoStatus, PurchaseOrder
@@ -21,6 +22,21 @@ from procurement.ordering.models import PoRevision, PoStatus, PurchaseOrder
 ORDER_FIELDS = ("need_by", "delivery_address", "shipping_cost", "subtotal", "total")
 #: line fields a change may touch that concern the supplier
 LINE_FIELDS = ("quantity", "unit_price", "line_total")
+#: decimals each amount is stored with: shown as stored, whatever form the snapshot has
+_SCALE = {
+    "quantity": 4,
+    "unit_price": 6,
+    "line_total": 6,
+    "shipping_cost": 6,
+    "subtotal": 6,
+    "total": 6,
+}
+
+
+def _stored(field: str, value: Any) -> Any:
+    if value is None or field not in _SCALE:
+        return value
+    return f"{Decimal(str(value)):.{_SCALE[field]}f}"
 
 
 @dataclass(frozen=True)
@@ -40,19 +56,18 @@ class OrderChange:
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     """The shared fields that differ between two snapshots of an order."""
-    out = [
-        FieldChange(f, None, before.get(f), after.get(f))
-        for f in ORDER_FIELDS
-        if before.get(f) != after.get(f)
-    ]
+    out = []
+    for f in ORDER_FIELDS:
+        old, new = _stored(f, before.get(f)), _stored(f, after.get(f))
+        if old != new:
+            out.append(FieldChange(f, None, old, new))
     old_lines = {ln["id"]: ln for ln in before.get("lines") or ()}
     for ln in after.get("lines") or ():
-        old = old_lines.get(ln["id"], {})
-        out.extend(
-            FieldChange(f, ln["id"], old.get(f), ln.get(f))
-            for f in LINE_FIELDS
-            if old.get(f) != ln.get(f)
-        )
+        was = old_lines.get(ln["id"], {})
+        for f in LINE_FIELDS:
+            old, new = _stored(f, was.get(f)), _stored(f, ln.get(f))
+            if old != new:
+                out.append(FieldChange(f, ln["id"], old, new))
     return out
 
 
