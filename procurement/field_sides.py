@@ -20,7 +20,7 @@ Audiences are relative to the object:
 - ``MEMBERS``: the organisation the object belongs to (an organisation, its users).
 - Platform staff are in every audience.
 
-Decisions worth knowing (DESIGN §4):
+Decisions worth knowing:
 
 - A supplier reads an order's commercial content (lines, prices, totals, dates,
   address, terms, note, status and its reason, fulfilment) but not how the buyer
@@ -71,8 +71,6 @@ def audiences(viewer: Viewer | None, owners: Owners) -> frozenset[Audience]:
         return frozenset(Audience)
     if viewer is None:
         return frozenset({Audience.ALL})
-    if viewer.is_platform_admin:
-        return frozenset(Audience)
     org = viewer.organization_id
     out = {Audience.ALL}
     if owners.members is not None and org == owners.members:
