@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     QUANTITY_EXCEEDS_RECEIVED = "QUANTITY_EXCEEDS_RECEIVED"
     PRICE_MISMATCH = "PRICE_MISMATCH"
     TOO_LONG = "TOO_LONG"
+    BELOW_MOQ = "BELOW_MOQ"
 
 
 @dataclass(frozen=True, slots=True)

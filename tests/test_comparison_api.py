@@ -1058,11 +1058,21 @@ async def test_award_by_allocations_two_suppliers(api: Api) -> None:
     assert [n["number"] for n in buyer_view["nodes"]] == [po_c["number"], po_a["number"]]
     viewer_view = await api.gql(PURCHASE_ORDERS, {}, m.buyer.users["viewer"].token)
     assert viewer_view["purchaseOrders"]["totalCount"] == 2
+    # suppliers see their orders once they are sent, not the buyer's drafts
+    for supplier_org in (m.supplier, far_east):
+        unsent = await api.gql(PURCHASE_ORDERS, {}, supplier_org.users["sales"].token)
+        assert unsent["purchaseOrders"] == {"totalCount": 0, "nodes": []}
+    for po in (po_a, po_c):
+        for name in ("purchaseOrderSubmit", "purchaseOrderSend"):
+            doc = f"""mutation M($input: PurchaseOrderActionInput!) {{
+              {name}(input: $input) {{ purchaseOrder {{ status }} errors {{ field code }} }} }}"""
+            done = await api.mutate(doc, {"id": po["id"]}, m.buyer_token)
+            assert done["errors"] == [], done["errors"]
     sup_view = (await api.gql(PURCHASE_ORDERS, {}, m.supplier.users["sales"].token))[
         "purchaseOrders"
     ]
     assert [(n["number"], n["status"], n["total"]) for n in sup_view["nodes"]] == [
-        (po_a["number"], "DRAFT", {"amount": "450.00", "currency": "EUR"})
+        (po_a["number"], "SENT", {"amount": "450.00", "currency": "EUR"})
     ]
     far_view = (await api.gql(PURCHASE_ORDERS, {}, far_east.users["sales"].token))["purchaseOrders"]
     assert [n["number"] for n in far_view["nodes"]] == [po_c["number"]]

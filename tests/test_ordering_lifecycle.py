@@ -273,6 +273,11 @@ MUTATIONS: dict[str, tuple[str, str, Input]] = {
 
 PAIRS = [(state, action) for state in BUILDERS for action in MUTATIONS]
 
+#: states the builders reach without sending the order: the supplier does not see it
+NEVER_SENT = frozenset(
+    {PoStatus.DRAFT, PoStatus.PENDING_APPROVAL, PoStatus.APPROVED, PoStatus.CANCELLED}
+)
+
 
 async def attempt(shop: Shop, action: str, po: PurchaseOrder) -> dict[str, Any]:
     doc, who, make = MUTATIONS[action]
@@ -305,7 +310,10 @@ async def test_transition(api: Api, state: PoStatus, action: str) -> None:
     after = await fetch(shop, po["id"])
     allowed = TRANSITIONS.get((state, action))
     if allowed is None:
-        assert [e["code"] for e in p["errors"]] == ["INVALID_TRANSITION"], p["errors"]
+        # the supplier acting on an order it was never sent does not find it
+        unseen = state in NEVER_SENT and MUTATIONS[action][1] == "sales"
+        expected = "NOT_FOUND" if unseen else "INVALID_TRANSITION"
+        assert [e["code"] for e in p["errors"]] == [expected], p["errors"]
         assert p["purchaseOrder"] is None
         assert (after["status"], after["version"]) == (state.value, before["version"])
     else:
@@ -325,25 +333,25 @@ async def actions_for(shop: Shop, po_id: str, who: str) -> list[str] | None:
     return None if order is None else order["availableActions"]
 
 
-EXPECTED_ACTIONS: dict[PoStatus, dict[str, list[str]]] = {
+EXPECTED_ACTIONS: dict[PoStatus, dict[str, list[str] | None]] = {
     PoStatus.DRAFT: {
         "buyer": ["SUBMIT", "CHANGE", "CANCEL"],
         "approver": [],
         "viewer": [],
-        "sales": [],
+        "sales": None,  # not sent: the supplier does not see it
     },
     PoStatus.PENDING_APPROVAL: {
         "buyer": ["CHANGE", "CANCEL"],  # the submitter cannot approve (and is no approver)
         "approver": ["APPROVE", "REJECT"],
         "buyer_approver": ["APPROVE", "REJECT", "CHANGE", "CANCEL"],
         "viewer": [],
-        "sales": [],
+        "sales": None,
     },
     PoStatus.APPROVED: {
         "buyer": ["SEND", "CHANGE", "CANCEL"],
         "approver": [],
         "viewer": [],
-        "sales": [],
+        "sales": None,
     },
     PoStatus.SENT: {
         "buyer": ["CHANGE", "CANCEL"],
@@ -363,7 +371,7 @@ EXPECTED_ACTIONS: dict[PoStatus, dict[str, list[str]]] = {
     },
     PoStatus.CLOSED: {"buyer": ["REQUEST_RETURN"], "sales": ["DECIDE_RETURN"]},
     PoStatus.DECLINED: {"buyer": [], "sales": []},
-    PoStatus.CANCELLED: {"buyer": [], "sales": []},
+    PoStatus.CANCELLED: {"buyer": [], "sales": None},  # cancelled before it was sent
 }
 
 
@@ -537,7 +545,7 @@ async def test_approval_cannot_be_bypassed(api: Api) -> None:
     viewer = await shop.act(PO_SUBMIT, {"id": draft["id"]}, "viewer")
     assert [e["code"] for e in viewer["errors"]] == ["FORBIDDEN"]
     supplier = await shop.act(PO_SUBMIT, {"id": draft["id"]}, token=shop.sales)
-    assert [e["code"] for e in supplier["errors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in supplier["errors"]] == ["NOT_FOUND"]  # not sent: unseen
     outsider = await shop.act(
         PO_SUBMIT, {"id": draft["id"]}, token=shop.other_buyer.users["buyer"].token
     )
@@ -564,7 +572,7 @@ async def test_approval_cannot_be_bypassed(api: Api) -> None:
     approved = await ok(shop, PO_APPROVE, {"id": draft["id"]}, "approver")
     assert approved["status"] == "APPROVED"
     ack = await shop.act(PO_ACK, {"id": draft["id"]}, token=shop.sales)
-    assert [e["code"] for e in ack["errors"]] == ["INVALID_TRANSITION"]
+    assert [e["code"] for e in ack["errors"]] == ["NOT_FOUND"]  # approved, not yet sent
     final = await fetch(shop, draft["id"])
     assert (final["status"], final["version"]) == ("APPROVED", approved["version"])
 
@@ -813,7 +821,14 @@ async def test_order_queries(api: Api) -> None:
         c["number"],
         b["number"],
     ]
-    # the supplier side: its own orders only, counterparty is the buyer
+    # the supplier side: nothing before it is sent, then its own orders only,
+    # counterparty is the buyer
+    assert await numbers(api, shop.sales) == []
+    assert await numbers(api, shop.other_supplier.users["sales"].token) == []
+    for po in (a, c):
+        await ok(shop, PO_SUBMIT, {"id": po["id"]})
+    for po in (a, b, c):
+        await ok(shop, PO_SEND, {"id": po["id"]})
     assert await numbers(api, shop.sales, sortBy="OLDEST") == [a["number"], b["number"]]
     assert await numbers(
         api, shop.sales, filter={"counterpartyId": shop.buyer.gid}, sortBy="OLDEST"

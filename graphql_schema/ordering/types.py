@@ -11,12 +11,15 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graphql_schema.field_sides import sided
 from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.parties.types import Organization, User
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.types import Address, Incoterm, Rfq
+from procurement.field_sides import Audience, Owners, may_read
 from procurement.ordering.approvals import amount_in_base
+from procurement.ordering.changes import shared_changes, shared_status_reason
 from procurement.ordering.models import GoodsReceipt as GoodsReceiptModel
 from procurement.ordering.models import Invoice as InvoiceModel
 from procurement.ordering.models import InvoiceStatus as DomainInvoiceStatus
@@ -86,6 +89,33 @@ class PurchaseOrderRevision:
             return None
         m = await _ctx(info).loaders.user.load(self._changed_by_id)
         return User.from_model(m) if m else None
+
+
+@strawberry.type(description="One shared field a change altered (`lineId`: of that line).")
+class PurchaseOrderFieldChange:
+    field: str = strawberry.field(
+        description="needBy, deliveryAddress, shippingCost, subtotal, total; for a line: "
+        "quantity, unitPrice, lineTotal"
+    )
+    line_id: strawberry.ID | None
+    before: JSON | None
+    after: JSON | None
+
+
+@strawberry.type(description="A change made after the order was sent, as both sides see it.")
+class PurchaseOrderChange:
+    version: int
+    created_at: datetime
+    fields: list[PurchaseOrderFieldChange]
+
+
+_CHANGE_FIELD_NAMES = {
+    "need_by": "needBy",
+    "delivery_address": "deliveryAddress",
+    "shipping_cost": "shippingCost",
+    "unit_price": "unitPrice",
+    "line_total": "lineTotal",
+}
 
 
 @strawberry.type
@@ -288,6 +318,7 @@ class PurchaseOrderLine(Node):
         )
 
 
+@sided
 @strawberry.type
 class PurchaseOrder(Node):
     number: str
@@ -300,16 +331,15 @@ class PurchaseOrder(Node):
     incoterm: Incoterm | None  # type: ignore[valid-type]
     payment_terms: str | None
     note: str | None
-    external_reference: str | None
+    external_reference: str | None = strawberry.field(
+        description="Your ERP's key for the order; buyer only."
+    )
     version: int
     created_at: datetime
     confirmed_delivery_date: date | None
-    status_reason: str | None = strawberry.field(
-        description="Why it was rejected, declined or cancelled (the latest)."
-    )
-    approvals_required: int
-    approval_round: int
-    approved_total: Money | None
+    approvals_required: int | None = strawberry.field(description="Buyer only.")
+    approval_round: int | None = strawberry.field(description="Buyer only.")
+    approved_total: Money | None = strawberry.field(description="Buyer only.")
     source: OrderSource
     _model: strawberry.Private[PurchaseOrderModel]
 
@@ -333,7 +363,6 @@ class PurchaseOrder(Node):
             version=m.version,
             created_at=m.created_at,
             confirmed_delivery_date=m.confirmed_delivery_date,
-            status_reason=m.status_reason,
             approvals_required=m.approvals_required,
             approval_round=m.approval_round,
             approved_total=Money.of(m.approved_total, cur)
@@ -343,9 +372,20 @@ class PurchaseOrder(Node):
             _model=m,
         )
 
+    def owners(self) -> Owners:
+        return Owners(buyer=self._model.buyer_org_id, supplier=self._model.supplier_org_id)
+
     @strawberry.field
     def delivery_address(self) -> Address | None:
         return Address.from_json(self._model.delivery_address)
+
+    @strawberry.field(
+        description="Why it was declined or cancelled (the latest); why it was rejected, "
+        "to the buyer only."
+    )
+    def status_reason(self, info: Info) -> str | None:
+        buyer_side = may_read(_ctx(info).viewer, self.owners(), Audience.BUYER)
+        return shared_status_reason(self._model, buyer_side)
 
     @strawberry.field
     async def buyer(self, info: Info) -> Organization:
@@ -374,8 +414,8 @@ class PurchaseOrder(Node):
     async def _children(self, info: Info, kind: str) -> list[Any]:
         return await _ctx(info).loaders.po_children[kind].load(self._model.id or 0)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Every approval decision, all rounds, oldest first.")
-    async def approvals(self, info: Info) -> list[ApprovalRecord]:
+    @strawberry.field(description="Every approval decision, all rounds, oldest first; buyer only.")
+    async def approvals(self, info: Info) -> list[ApprovalRecord] | None:
         return [
             ApprovalRecord(
                 round=a.round,
@@ -387,8 +427,8 @@ class PurchaseOrder(Node):
             for a in await self._children(info, "approvals")
         ]
 
-    @strawberry.field(description="Each change: the order before and after.")
-    async def revisions(self, info: Info) -> list[PurchaseOrderRevision]:
+    @strawberry.field(description="Each change: the order before and after; buyer only.")
+    async def revisions(self, info: Info) -> list[PurchaseOrderRevision] | None:
         return [
             PurchaseOrderRevision(
                 version=r.version,
@@ -398,6 +438,31 @@ class PurchaseOrder(Node):
                 _changed_by_id=r.changed_by_id,
             )
             for r in await self._children(info, "revisions")
+        ]
+
+    @strawberry.field(
+        description="Changes made after the order was sent: what the supplier was asked to "
+        "deliver and charge, before and after."
+    )
+    async def changes(self, info: Info) -> list[PurchaseOrderChange]:
+        revisions = await self._children(info, "revisions")
+        return [
+            PurchaseOrderChange(
+                version=c.version,
+                created_at=c.created_at,
+                fields=[
+                    PurchaseOrderFieldChange(
+                        field=_CHANGE_FIELD_NAMES.get(f.field, f.field),
+                        line_id=global_id("PurchaseOrderLine", f.line_id)
+                        if f.line_id is not None
+                        else None,
+                        before=f.before,
+                        after=f.after,
+                    )
+                    for f in c.fields
+                ],
+            )
+            for c in shared_changes(self._model, revisions)
         ]
 
     @strawberry.field

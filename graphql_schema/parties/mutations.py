@@ -173,7 +173,7 @@ def _tokens(user: UserModel, tokens: IssuedTokens) -> TokenPayload:
         refresh_token=tokens.refresh_token,
         access_token_expires_at=tokens.access_expires_at,
         refresh_token_expires_at=tokens.refresh_expires_at,
-        user=User.from_model(user),
+        user=User.from_model(user, own=True),
         errors=[],
     )
 
@@ -245,7 +245,9 @@ class PartiesMutation:
             return OrganizationRegisterPayload(errors=errors)
         org, user = result
         return OrganizationRegisterPayload(
-            organization=Organization.from_model(org), user=User.from_model(user), errors=[]
+            organization=Organization.from_model(org, own=True),
+            user=User.from_model(user, own=True),
+            errors=[],
         )
 
     @strawberry.mutation

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.types import Info
 
+from graphql_schema.field_sides import sided
 from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.scalars import Money
+from procurement.field_sides import Owners
 from procurement.parties import api_keys as api_key_service
 from procurement.parties import users as user_service
 from procurement.parties.models import ApiKey as ApiKeyModel
@@ -69,6 +71,7 @@ class Category(Node):
         return [Category.from_model(c) for c in rows]
 
 
+@sided
 @strawberry.type
 class Organization(Node):
     name: str
@@ -82,9 +85,12 @@ class Organization(Node):
     version: int
     created_at: datetime
     _model: strawberry.Private[OrganizationModel]
+    _own: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, m: OrganizationModel) -> Organization:
+    def from_model(cls, m: OrganizationModel, own: bool = False) -> Organization:
+        """``own``: returned to the organisation's own first admin before a viewer exists
+        (registration), who sees what members see."""
         assert m.id is not None and m.created_at is not None
         return cls(
             id=global_id("Organization", m.id),
@@ -99,37 +105,32 @@ class Organization(Node):
             version=m.version,
             created_at=m.created_at,
             _model=m,
+            _own=own,
         )
+
+    def owners(self) -> Owners:
+        return Owners(members=self._model.id, own=self._own)
 
     @strawberry.field(
         description="Why the platform rejected or suspended this supplier; "
         "visible to the organisation itself and platform staff."
     )
-    def verification_note(self, info: Info) -> str | None:
-        v = _ctx(info).viewer
-        if v and (v.is_platform_admin or v.organization_id == self._model.id):
-            return self._model.verification_note
-        return None
+    def verification_note(self) -> str | None:
+        return self._model.verification_note
 
     @strawberry.field(
         description="Buyer settings (own organisation only): share above the "
         "ordered quantity suppliers may ship."
     )
-    def over_shipment_tolerance(self, info: Info) -> Decimal | None:
-        v = _ctx(info).viewer
-        if v and (v.is_platform_admin or v.organization_id == self._model.id):
-            return self._model.over_shipment_tolerance
-        return None
+    def over_shipment_tolerance(self) -> Decimal | None:
+        return self._model.over_shipment_tolerance
 
     @strawberry.field(
         description="Buyer settings (own organisation only): share an invoice "
         "unit price may differ from the order's."
     )
-    def price_tolerance(self, info: Info) -> Decimal | None:
-        v = _ctx(info).viewer
-        if v and (v.is_platform_admin or v.organization_id == self._model.id):
-            return self._model.price_tolerance
-        return None
+    def price_tolerance(self) -> Decimal | None:
+        return self._model.price_tolerance
 
     @strawberry.field(description="Categories a supplier serves.")
     async def categories(self, info: Info) -> list[Category]:
@@ -144,8 +145,6 @@ class Organization(Node):
         ctx = _ctx(info)
         v = ctx.viewer
         assert self._model.id is not None
-        if v is None or not (v.is_platform_admin or v.organization_id == self._model.id):
-            return None
         async with ctx.db.read() as s:
             page = await user_service.list_users(s, v, self._model.id, first=first, after=after)
         return connection(page, User.from_model)
@@ -165,18 +164,24 @@ class Organization(Node):
         return connection(page, ApiKey.from_model)
 
 
+@sided
 @strawberry.type
 class User(Node):
-    email: str
+    email: str | None = strawberry.field(description="Own organisation only.")
     full_name: str
-    roles: list[Role]  # type: ignore[valid-type]
-    is_active: bool
+    roles: list[Role] | None = strawberry.field(  # type: ignore[valid-type]
+        description="Own organisation only."
+    )
+    is_active: bool | None = strawberry.field(description="Own organisation only.")
     version: int
     created_at: datetime
     _model: strawberry.Private[UserModel]
+    _own: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, m: UserModel) -> User:
+    def from_model(cls, m: UserModel, own: bool = False) -> User:
+        """``own``: returned to the user themselves before a viewer exists (sign-in,
+        registration), who sees what members see."""
         assert m.id is not None and m.created_at is not None
         return cls(
             id=global_id("User", m.id),
@@ -187,7 +192,11 @@ class User(Node):
             version=m.version,
             created_at=m.created_at,
             _model=m,
+            _own=own,
         )
+
+    def owners(self) -> Owners:
+        return Owners(members=self._model.organization_id, own=self._own)
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization:
@@ -198,7 +207,7 @@ class User(Node):
 
     @strawberry.field(
         description="Largest order total this approver may approve, in the "
-        "organisation's base currency."
+        "organisation's base currency; own organisation only."
     )
     async def approval_limit(self, info: Info) -> Money | None:
         if self._model.approval_limit is None or self._model.organization_id is None:

@@ -24,6 +24,7 @@ from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import questions, quotes, rfqs
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import Rfq as RfqModel
+from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
 from procurement.viewer import Viewer
 
 
@@ -135,6 +136,20 @@ async def _quote(info: Info, act: Act) -> QuotePayload:
     assert isinstance(result, QuoteModel) and result.rfq_id is not None
     rfq = await info.context.loaders.rfq.load(result.rfq_id)
     return QuotePayload(quote=Quote.from_model(result, rfq, info), errors=[])
+
+
+async def _question_payload(
+    info: Info, result: RfqQuestionModel | None, errors: list[UserError]
+) -> RfqQuestionPayload:
+    if result is None:
+        return RfqQuestionPayload(question=None, errors=errors)
+    rfq = await info.context.loaders.rfq.load(result.rfq_id)
+    return RfqQuestionPayload(
+        question=RfqQuestion.from_model(
+            result, info.context.viewer.organization_id, rfq.buyer_org_id if rfq else None
+        ),
+        errors=errors,
+    )
 
 
 @strawberry.type
@@ -309,11 +324,7 @@ class SourcingMutation:
                 s, v, decode_id(input.rfq_id, "Rfq", "rfqId"), input.question
             ),
         )
-        v = info.context.viewer
-        return RfqQuestionPayload(
-            question=RfqQuestion.from_model(result, v.organization_id, False) if result else None,
-            errors=errors,
-        )
+        return await _question_payload(info, result, errors)
 
     @strawberry.mutation(
         description="Buyers: answer a question; every supplier who can see "
@@ -328,8 +339,4 @@ class SourcingMutation:
                 s, v, decode_id(input.id, "RfqQuestion"), input.answer
             ),
         )
-        v = info.context.viewer
-        return RfqQuestionPayload(
-            question=RfqQuestion.from_model(result, v.organization_id, True) if result else None,
-            errors=errors,
-        )
+        return await _question_payload(info, result, errors)

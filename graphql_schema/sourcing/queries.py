@@ -21,7 +21,6 @@ from graphql_schema.sourcing.types import (
 )
 from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import queries as svc
-from procurement.sourcing.access import is_buyer_side
 from procurement.sourcing.models import Quote as DomainQuote
 from procurement.sourcing.models import QuoteLine as DomainQuoteLine
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
@@ -80,7 +79,7 @@ async def _present_quote_line(
 def _present_question(info: Info, found: tuple[DomainRfqQuestion, DomainRfq]) -> RfqQuestion:
     v = info.context.viewer
     q, rfq = found
-    return RfqQuestion.from_model(q, v.organization_id, is_buyer_side(v, rfq))
+    return RfqQuestion.from_model(q, v.organization_id, rfq.buyer_org_id)
 
 
 register_node("Rfq", svc.visible_rfqs_by_id, lambda info, m: Rfq.from_model(m, info))

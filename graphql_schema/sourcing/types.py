@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from graphql_schema.field_sides import sided
 from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.pagination import Connection
 from graphql_schema.parties.types import Category, Organization, User
 from graphql_schema.scalars import Money
 from procurement.comparison.service import rfq_weights
-from procurement.sourcing.access import is_buyer_side, supplier_scope
+from procurement.field_sides import Owners
+from procurement.sourcing.access import supplier_scope
 from procurement.sourcing.clock import app_now, effective_status
 from procurement.sourcing.models import Incoterm as DomainIncoterm
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
@@ -155,6 +157,7 @@ class RfqInvitation:
         return Organization.from_model(m)
 
 
+@sided
 @strawberry.type(
     description="A supplier's clarification question; the asker is shown to the buyer only."
 )
@@ -165,11 +168,11 @@ class RfqQuestion(Node):
     answered_at: datetime | None
     mine: bool = strawberry.field(description="Asked by your organisation.")
     _model: strawberry.Private[RfqQuestionModel]
-    _show_asker: strawberry.Private[bool]
+    _buyer_org_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(
-        cls, m: RfqQuestionModel, viewer_org: int | None, show_asker: bool
+        cls, m: RfqQuestionModel, viewer_org: int | None, buyer_org_id: int | None
     ) -> RfqQuestion:
         assert m.id is not None and m.asked_at is not None
         return cls(
@@ -180,17 +183,21 @@ class RfqQuestion(Node):
             answered_at=m.answered_at,
             mine=viewer_org is not None and viewer_org == m.supplier_org_id,
             _model=m,
-            _show_asker=show_asker,
+            _buyer_org_id=buyer_org_id,
         )
+
+    def owners(self) -> Owners:
+        return Owners(buyer=self._buyer_org_id)
 
     @strawberry.field
     async def asked_by(self, info: Info) -> Organization | None:
-        if not self._show_asker or self._model.supplier_org_id is None:
+        if self._model.supplier_org_id is None:
             return None
         m = await _ctx(info).loaders.organization.load(self._model.supplier_org_id)
         return Organization.from_model(m) if m else None
 
 
+@sided
 @strawberry.type(description="A request for quotation.")
 class Rfq(Node):
     number: str
@@ -208,7 +215,6 @@ class Rfq(Node):
     closed_at: datetime | None
     cancel_reason: str | None
     _model: strawberry.Private[RfqModel]
-    _buyer_side: strawberry.Private[bool]
 
     @classmethod
     def from_model(cls, m: RfqModel, info: Info) -> Rfq:
@@ -230,8 +236,10 @@ class Rfq(Node):
             closed_at=m.closed_at,
             cancel_reason=m.cancel_reason,
             _model=m,
-            _buyer_side=is_buyer_side(_ctx(info).viewer, m),
         )
+
+    def owners(self) -> Owners:
+        return Owners(buyer=self._model.buyer_org_id)
 
     @strawberry.field
     def delivery_address(self) -> Address | None:
@@ -251,7 +259,7 @@ class Rfq(Node):
         description="The buying organisation's own reference (its ERP's); buyer only."
     )
     def external_reference(self) -> str | None:
-        return self._model.external_reference if self._buyer_side else None
+        return self._model.external_reference
 
     @strawberry.field
     async def category(self, info: Info) -> Category | None:
@@ -269,7 +277,7 @@ class Rfq(Node):
 
     @strawberry.field(description="Buyer only.")
     async def created_by(self, info: Info) -> User | None:
-        if not self._buyer_side or self._model.created_by_id is None:
+        if self._model.created_by_id is None:
             return None
         m = await _ctx(info).loaders.user.load(self._model.created_by_id)
         return User.from_model(m) if m else None
@@ -282,8 +290,6 @@ class Rfq(Node):
 
     @strawberry.field(description="Invited suppliers; buyer only.")
     async def invitations(self, info: Info) -> list[RfqInvitation] | None:
-        if not self._buyer_side:
-            return None
         assert self._model.id is not None
         rows = await _ctx(info).loaders.rfq_invitations.load(self._model.id)
         return [
@@ -312,8 +318,6 @@ class Rfq(Node):
 
     @strawberry.field(description="Submitted quotes (buyer only).")
     async def quote_count(self, info: Info) -> int | None:
-        if not self._buyer_side:
-            return None
         rows = await _ctx(info).loaders.rfq_quotes.load(self._quote_key(info))
         return sum(1 for q in rows if counted_quote(q))
 
@@ -362,4 +366,4 @@ class Rfq(Node):
         org = supplier_scope(viewer, self._model)
         rows = await _ctx(info).loaders.rfq_questions.load((self._model.id, org))
         viewer_org = viewer.organization_id if viewer else None
-        return [RfqQuestion.from_model(q, viewer_org, self._buyer_side) for q in rows]
+        return [RfqQuestion.from_model(q, viewer_org, self._model.buyer_org_id) for q in rows]

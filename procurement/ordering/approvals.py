@@ -2,8 +2,10 @@
 how many approvals it needs (DESIGN §4).
 
 An approver has the APPROVER role and an approval limit not below the order total (in
-the base currency); the submitter never approves their own order; one person approves
-once per round; the order is APPROVED when its band's count is reached; one rejection
+the base currency); the submitter never approves their own order, nor does anyone who
+requested the current round (``round_requesters``: whoever submitted the order or changed
+its amount back into approval, and the creator of the API key that did); one person
+approves once per round; the order is APPROVED when its band's count is reached; one rejection
 returns it to DRAFT.  ``approvals_needed`` is the only way the count is decided, and
 ``submit``, ``approve`` and ``change`` are the only ways into APPROVED.
 """
@@ -22,9 +24,33 @@ from procurement.audit.service import record
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
 from procurement.money.fx import FxTable, load_table
 from procurement.ordering.models import ApprovalPolicy, PurchaseOrder
-from procurement.parties.models import Organization
+from procurement.parties.models import ApiKey, Organization
 from procurement.sourcing.clock import db_now
 from procurement.viewer import Role, Viewer, require_viewer
+
+
+async def round_requesters(session: AsyncSession, v: Viewer) -> list[int]:
+    """The people behind a request for approval: the acting person, or for an API key
+    the person who created it (a key cannot approve, and its creator must not approve
+    what their machine asked for)."""
+    ids = [v.user_id] if v.user_id is not None else []
+    if v.api_key_id is not None:
+        creator = (
+            await session.execute(
+                select(ApiKey.created_by_id).where(ApiKey.id == v.api_key_id)  # type: ignore[call-overload]
+            )
+        ).scalar_one_or_none()
+        if creator is not None and creator not in ids:
+            ids.append(creator)
+    return ids
+
+
+def requested_round(v: Viewer, po: PurchaseOrder) -> bool:
+    """Whether ``v`` asked for the order's current approval round (or submitted it):
+    such a person may neither approve nor reject it."""
+    if v.user_id is None:
+        return False
+    return v.user_id == po.submitted_by_id or v.user_id in (po.round_requester_ids or ())
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from procurement.base import created_at_field, fk_field, id_field, updated_at_field
@@ -72,6 +72,18 @@ class PurchaseOrder(SQLModel, table=True):
     approval_round: int = Field(default=0)
     approvals_required: int = Field(default=0)
     submitted_by_id: int | None = fk_field("app_user.id", nullable=True, index=False)
+    #: the API key that submitted the order, when a machine did (its creator is then
+    #: one of the round's requesters)
+    submitted_by_api_key_id: int | None = fk_field("api_key.id", nullable=True, index=False)
+    #: who asked for the current approval round and so may not approve it (four eyes):
+    #: the submitter, or the person whose change sent it back to approval, and the
+    #: creator of the API key that did either
+    round_requester_ids: list[int] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(BigInteger), nullable=False, server_default="{}"),
+    )
+    #: when the buyer first sent the order: from then on the supplier sees it
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     confirmed_delivery_date: date | None = Field(default=None, sa_column=Column(Date))
     status_reason: str | None = Field(default=None, sa_column=Column(String(2000)))
     external_reference: str | None = Field(default=None, sa_column=Column(String(100)))

@@ -26,6 +26,8 @@ from procurement.ordering.approvals import (
     approvals_needed,
     base_currency,
     fx_table_loader,
+    requested_round,
+    round_requesters,
     total_in_base,
 )
 from procurement.ordering.models import (
@@ -36,6 +38,7 @@ from procurement.ordering.models import (
     PurchaseOrderLine,
 )
 from procurement.ordering.queries import children_by_order, reference_taken
+from procurement.ordering.repricing import check_quantity, terms_of
 from procurement.ordering.states import ACTIONS, TRANSITIONS
 from procurement.sourcing.clock import db_now
 from procurement.unset import UNSET, Unset
@@ -88,13 +91,17 @@ async def _audit(
     )
 
 
-async def _enter_approval(session: AsyncSession, po: PurchaseOrder, action: str) -> None:
-    """Start a new approval round: approved at once if the policy asks for none.
+async def _enter_approval(
+    session: AsyncSession, po: PurchaseOrder, action: str, requesters: list[int]
+) -> None:
+    """Start a new approval round, asked for by ``requesters`` (who may not approve it):
+    approved at once if the policy asks for none.
 
     On a change that needs no approval, an order already sent stays SENT (an acknowledged
     one goes back to SENT, to be acknowledged again) and a pending one becomes APPROVED.
     """
     po.approval_round += 1
+    po.round_requester_ids = requesters
     po.approvals_required = await approvals_needed(session, po)
     if po.approvals_required > 0:
         move(po, action, PoStatus.PENDING_APPROVAL)
@@ -113,8 +120,9 @@ async def submit(
     v, po = await load_for(session, viewer, po_id, "SUBMIT", expected_version)
     before = snapshot(po)
     po.submitted_by_id = v.user_id
+    po.submitted_by_api_key_id = v.api_key_id
     po.status_reason = None
-    await _enter_approval(session, po, "SUBMIT")
+    await _enter_approval(session, po, "SUBMIT", await round_requesters(session, v))
     po.version += 1
     await _audit(session, v, po, "submitted", before, approvals_required=po.approvals_required)
     return po
@@ -143,8 +151,11 @@ def approver_problem(
         return ErrorCode.FORBIDDEN, "This needs the APPROVER role"
     if v.user_id is None:
         return ErrorCode.FORBIDDEN, "Approvals are made by people, not API keys"
-    if po.submitted_by_id == v.user_id:
-        return ErrorCode.FORBIDDEN, "You cannot approve an order you submitted"
+    if requested_round(v, po):
+        return ErrorCode.FORBIDDEN, (
+            "You cannot approve an order you submitted or changed, or that an API key you "
+            "created submitted or changed"
+        )
     if any(
         a.approver_id == v.user_id and a.round == po.approval_round and a.decision == "APPROVED"
         for a in approvals
@@ -216,9 +227,9 @@ async def reject(
     v, po = await load_for(session, viewer, po_id, "REJECT", expected_version)
     if v.user_id is None:
         raise forbidden("Approvals are made by people, not API keys")
-    if po.submitted_by_id == v.user_id:
+    if requested_round(v, po):
         raise DomainError.of(
-            ErrorCode.FORBIDDEN, "You cannot decide on an order you submitted", "id"
+            ErrorCode.FORBIDDEN, "You cannot decide on an order you submitted or changed", "id"
         )
     if not reason.strip():
         raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
@@ -245,6 +256,8 @@ async def send(
     v, po = await load_for(session, viewer, po_id, "SEND", expected_version)
     before = snapshot(po)
     move(po, "SEND", PoStatus.SENT)
+    if po.sent_at is None:  # the first send shows the order to the supplier
+        po.sent_at = await db_now(session)
     po.version += 1
     await _audit(session, v, po, "sent", before)
     return po
@@ -348,26 +361,34 @@ async def change(
             )
         po.external_reference = ref
     by_id = {ln.id: ln for ln in current}
+    terms = await terms_of(session, current) if lines else {}
     for i, ch in enumerate(lines):
         ln = by_id.get(ch.line_id)
         if ln is None:
             c.add(ErrorCode.NOT_FOUND, "Not a line of this order", f"lines[{i}].lineId")
             continue
         check_positive(c, ch.quantity, f"lines[{i}].quantity")
+        line_terms = terms.get(ch.line_id)
+        positive = ch.quantity.is_finite() and ch.quantity > 0
+        if line_terms is not None and positive and ch.quantity != ln.quantity:
+            # held to what the order was held to when made, priced at the new tier
+            check_quantity(c, line_terms, ch.quantity, f"lines[{i}].quantity")
+            if ch.quantity.is_finite():
+                ln.unit_price = line_terms.price_at(ch.quantity)
         ln.quantity = ch.quantity
         ln.line_total = ln.unit_price * ch.quantity
     c.raise_if_any()
     po.subtotal = sum((ln.line_total for ln in current), Decimal(0))
     po.total = po.subtotal + po.shipping_cost
     status = PoStatus(po.status)
-    if status is PoStatus.PENDING_APPROVAL:
-        await _enter_approval(session, po, "CHANGE")  # approvers saw other numbers
-    elif (
+    # approvers saw other numbers (pending), or approved less than the new total: a new
+    # round, asked for by whoever made the change (four eyes)
+    if status is PoStatus.PENDING_APPROVAL or (
         status is not PoStatus.DRAFT
         and po.approved_total is not None
         and po.total > po.approved_total
     ):
-        await _enter_approval(session, po, "CHANGE")
+        await _enter_approval(session, po, "CHANGE", await round_requesters(session, v))
     elif status is PoStatus.ACKNOWLEDGED:
         move(po, "CHANGE", PoStatus.SENT)
     po.version += 1
@@ -414,7 +435,7 @@ def available_actions(
             continue
         if name == "APPROVE" and approver_problem(viewer, po, approvals, amount, base):
             continue
-        if name == "REJECT" and (viewer.user_id is None or po.submitted_by_id == viewer.user_id):
+        if name == "REJECT" and (viewer.user_id is None or requested_round(viewer, po)):
             continue
         out.append(name)
     return out

@@ -1,4 +1,12 @@
-"""Reads of purchase orders: each side sees its own orders."""
+"""Reads of purchase orders: each side sees its own orders.
+
+The buying organisation sees its orders in every state.  The supplier sees an order
+from the moment it is first sent (``sent_at``) and in every state after that, even one
+a later change or cancellation led to: drafts, orders awaiting approval and orders
+cancelled before sending are the buyer's internal business.  Reads, counts, writes
+(``access.load_for``) and children (invoices, returns) all go through
+``visible_orders``, so the rule has one home.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +32,10 @@ def visible_orders(viewer: Viewer | None) -> ColumnElement[bool]:
         return true()
     return or_(
         PurchaseOrder.buyer_org_id == viewer.organization_id,
-        PurchaseOrder.supplier_org_id == viewer.organization_id,
+        and_(
+            PurchaseOrder.supplier_org_id == viewer.organization_id,
+            PurchaseOrder.sent_at.is_not(None),  # type: ignore[union-attr]
+        ),
     )
 
 
