@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.config import Settings
@@ -113,3 +113,12 @@ async def rotate(db: Database, settings: Settings, token: str) -> tuple[User, Is
     if reused:
         raise DomainError.of(ErrorCode.SESSION_REVOKED, _REVOKED, "refreshToken")
     return user, tokens
+
+
+async def prune_refresh_tokens(session: AsyncSession) -> int:
+    """Expired tokens are of no use, not even to detect a reuse (an expired token is
+    refused anyway)."""
+    result = await session.execute(
+        delete(RefreshToken).where(RefreshToken.expires_at < datetime.now(UTC))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
