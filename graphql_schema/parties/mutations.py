@@ -13,7 +13,7 @@ from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
 from graphql_schema.parties.types import ApiKey, Organization, Role, User
 from procurement.errors import DomainError
-from procurement.parties import api_keys, auth, organizations, users
+from procurement.parties import api_keys, auth, organizations, registration, users
 from procurement.parties.credentials import IssuedTokens
 from procurement.parties.models import User as UserModel
 from procurement.unset import UNSET as DOMAIN_UNSET
@@ -224,6 +224,13 @@ class PartiesMutation:
     async def organization_register(
         self, info: Info, input: OrganizationRegisterInput
     ) -> OrganizationRegisterPayload:
+        ctx = info.context
+        try:
+            await registration.admit_registration(
+                ctx.db, ctx.settings, ctx.viewer, ctx.client_address
+            )
+        except DomainError as exc:
+            return OrganizationRegisterPayload(errors=user_errors(exc))
         result, errors = await in_transaction(
             info,
             lambda s, v: organizations.register_organization(
@@ -244,6 +251,8 @@ class PartiesMutation:
         if result is None:
             return OrganizationRegisterPayload(errors=errors)
         org, user = result
+        # the payload's user.organization reads this, whether or not it was stored
+        ctx.loaders.organization.prime(org.id, org)
         return OrganizationRegisterPayload(
             organization=Organization.from_model(org), user=User.from_model(user), errors=[]
         )
