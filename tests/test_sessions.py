@@ -133,3 +133,95 @@ async def test_two_simultaneous_uses_of_one_refresh_token(api: Api) -> None:
     assert outcomes == ["OK", "SESSION_REVOKED"]
     winner = a if not a["errors"] else b
     assert await refresh_code(api, winner["refreshToken"]) == "SESSION_REVOKED"
+
+
+SUSPEND = """
+mutation($input: SupplierDecisionInput!) {
+  supplierSuspend(input: $input) { organization { verificationStatus } errors { code } }
+}
+"""
+REINSTATE = SUSPEND.replace("supplierSuspend", "supplierVerify")
+REJECT = SUSPEND.replace("supplierSuspend", "supplierReject")
+
+
+async def test_a_suspended_or_rejected_supplier_reads_but_cannot_act(api: Api) -> None:
+    """Standing is read on every request: the same token that acknowledged an order
+    a moment ago cannot acknowledge, ship, quote or list once the supplier is
+    suspended, yet still reads its orders, quotes and listings; reinstated, it acts."""
+    from graphql_schema.ids import to_global_id
+    from procurement.parties.models import OrganizationCategory
+    from tests.ordering_docs import PO_ACK, PO_QUERY, PO_SEND, PO_SUBMIT, SHIP, Shop
+    from tests.sourcing_docs import (
+        QUOTE_CREATE,
+        QUOTE_SUBMIT,
+        RFQ_CREATE,
+        RFQ_PUBLISH,
+        quote_input,
+        rfq_input,
+    )
+    from tests.test_fulfilment_and_catalog import LISTING_CREATE, listing_input
+
+    shop = await Shop(api).setup()
+    staff = await api.platform_admin()
+    sent = await shop.order()
+    await shop.act(PO_SUBMIT, {"id": sent["id"]})
+    await shop.act(PO_SEND, {"id": sent["id"]})
+    acked = await shop.acknowledged()
+    category = await api.category("BOLTS")
+    async with api.db.transaction() as s:
+        s.add(OrganizationCategory(organization_id=shop.supplier.id, category_id=category.id))
+    rfq = await api.mutate(
+        RFQ_CREATE, rfq_input(to_global_id("Category", category.id)), shop.token("buyer")
+    )
+    await api.mutate(RFQ_PUBLISH, {"id": rfq["rfq"]["id"]}, shop.token("buyer"))
+    quote = await api.mutate(QUOTE_CREATE, quote_input(rfq["rfq"]), shop.sales)
+    assert quote["errors"] == []
+
+    off = await api.mutate(SUSPEND, {"id": shop.supplier.gid, "reason": "Audit"}, staff.token)
+    assert off["organization"]["verificationStatus"] == "SUSPENDED"
+    refusals = {
+        "acknowledge": await shop.act(PO_ACK, {"id": sent["id"]}, token=shop.sales),
+        "ship": await shop.act(
+            SHIP,
+            {
+                "purchaseOrderId": acked["id"],
+                "carrier": "DHL",
+                "lines": [{"lineId": acked["lines"][0]["id"], "quantity": "1"}],
+            },
+            token=shop.sales,
+        ),
+        "quote": await api.mutate(QUOTE_SUBMIT, {"id": quote["quote"]["id"]}, shop.sales),
+        "listing": await api.mutate(LISTING_CREATE, listing_input(), shop.sales),
+    }
+    for action, p in refusals.items():
+        assert [e["code"] for e in p["errors"]] == ["FORBIDDEN"], action
+        assert "SUSPENDED as a supplier" in p["errors"][0]["message"], action
+    # reads: its own orders (with nothing it may do), its quote, its listing
+    seen = await api.gql(PO_QUERY, {"id": sent["id"]}, shop.sales)
+    assert seen["purchaseOrder"]["status"] == "SENT"
+    assert seen["purchaseOrder"]["availableActions"] == []
+    own = await api.gql(
+        "query($q: ID!, $l: ID!) { quote(id: $q) { status } listing(id: $l) { title } }",
+        {"q": quote["quote"]["id"], "l": to_global_id("Listing", shop.listing_id)},
+        shop.sales,
+    )
+    assert own == {"quote": {"status": "DRAFT"}, "listing": {"title": "M8 bolt"}}
+    assert await rows(api.db, "SELECT count(*) FROM shipment") == [(0,)]
+
+    back = await api.mutate(REINSTATE, {"id": shop.supplier.gid}, staff.token)
+    assert back["organization"]["verificationStatus"] == "VERIFIED"
+    assert (await shop.act(PO_ACK, {"id": sent["id"]}, token=shop.sales))["errors"] == []
+
+    # a rejected applicant cannot list either
+    pending = await api.org(supplier=True, status=None, users={"sales": ["SUPPLIER_SALES"]})
+    async with api.db.transaction() as s:
+        from sqlalchemy import text
+
+        await s.execute(
+            text("UPDATE organization SET verification_status = 'PENDING' WHERE id = :id"),
+            {"id": pending.id},
+        )
+    await api.mutate(REJECT, {"id": pending.gid, "reason": "Unknown"}, staff.token)
+    rejected = await api.mutate(LISTING_CREATE, listing_input(), pending.users["sales"].token)
+    assert [e["code"] for e in rejected["errors"]] == ["FORBIDDEN"]
+    assert "REJECTED as a supplier" in rejected["errors"][0]["message"]
