@@ -207,7 +207,11 @@ class PartiesMutation:
             return TokenPayload(errors=user_errors(exc))
         return _tokens(user, tokens)
 
-    @strawberry.mutation(description="Exchange a refresh token for new tokens.")
+    @strawberry.mutation(
+        description="Exchange a refresh token for new tokens. The refresh token is spent: "
+        "keep the new one. Presenting a spent token again ends that sign-in's session "
+        "(SESSION_REVOKED), since it means the token was copied."
+    )
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:
         try:
             user, tokens = await auth.refresh_token(
@@ -219,7 +223,9 @@ class PartiesMutation:
 
     @strawberry.mutation(
         description="Self-service sign-up: an organisation and its first "
-        "administrator. Suppliers start PENDING verification."
+        "administrator. Suppliers start PENDING verification. Throttled per client "
+        "address (TOO_MANY_REQUESTS). An email that already has an account gets the "
+        "same answer as a new one, and nothing is changed."
     )
     async def organization_register(
         self, info: Info, input: OrganizationRegisterInput
@@ -297,7 +303,9 @@ class PartiesMutation:
 
     @strawberry.mutation(
         description="Administrators change names, roles and approval limits; "
-        "users change their own name and password."
+        "users change their own name and password. A new password or a removed role "
+        "ends every session of the user (sign in again). No one grants themselves "
+        "APPROVER or ORG_ADMIN or raises their own approval limit (SELF_GRANT)."
     )
     async def user_update(self, info: Info, input: UserUpdateInput) -> UserPayload:
         roles = given(input.roles)

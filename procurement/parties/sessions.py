@@ -82,6 +82,7 @@ async def rotate(db: Database, settings: Settings, token: str) -> tuple[User, Is
     reuse.  A reuse revokes the family in a committed transaction before it is refused.
     """
     reused = False
+    user: User | None = None
     async with db.transaction() as session:
         row = (
             await session.execute(
@@ -110,7 +111,7 @@ async def rotate(db: Database, settings: Settings, token: str) -> tuple[User, Is
                 raise DomainError.of(ErrorCode.INVALID_TOKEN, _INVALID, "refreshToken")
             row.spent_at = datetime.now(UTC)
             tokens = await start_session(session, user, settings, row.family_id)
-    if reused:
+    if reused or user is None:
         raise DomainError.of(ErrorCode.SESSION_REVOKED, _REVOKED, "refreshToken")
     return user, tokens
 
