@@ -60,18 +60,6 @@ def viewer_for_api_key(
     )
 
 
-def _supplier_status() -> object:
-    """The organisation's standing as a supplier (None when it is not one)."""
-    return (
-        select(Organization.verification_status)
-        .where(
-            Organization.id == User.organization_id,
-            Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
-        )
-        .scalar_subquery()
-    )
-
-
 async def authenticate(db: Database, settings: Settings, token: str) -> Viewer | None:
     """The viewer a bearer token stands for, or None when it is invalid, expired, or
     from a session that has ended (its epoch is older than the user's)."""
@@ -108,7 +96,9 @@ async def authenticate(db: Database, settings: Settings, token: str) -> Viewer |
             return None
         found_user = (
             await session.execute(
-                select(User, _supplier_status()).where(  # type: ignore[call-overload]
+                select(User, Organization.is_supplier, Organization.verification_status)
+                .join(Organization, Organization.id == User.organization_id)
+                .where(
                     User.id == claims.user_id,
                     User.is_active.is_(True),  # type: ignore[attr-defined]
                     User.session_epoch == claims.session_epoch,
@@ -117,8 +107,8 @@ async def authenticate(db: Database, settings: Settings, token: str) -> Viewer |
         ).one_or_none()
         if found_user is None:
             return None
-        user, status = found_user
-        return viewer_for_user(user, supplier_status=status)
+        user, is_supplier, status = found_user
+        return viewer_for_user(user, supplier_status=status if is_supplier else None)
 
 
 async def _sign_in_admitted(
