@@ -207,6 +207,8 @@ async def test_a_suspended_or_rejected_supplier_reads_but_cannot_act(api: Api) -
     )
     assert own == {"quote": {"status": "DRAFT"}, "listing": {"title": "M8 bolt"}}
     assert await rows(api.db, "SELECT count(*) FROM shipment") == [(0,)]
+    feed = await api.gql("{ rfqFeed { totalCount } }", token=shop.sales)
+    assert feed == {"rfqFeed": {"totalCount": 0}}  # a read: empty, not refused
 
     back = await api.mutate(REINSTATE, {"id": shop.supplier.gid}, staff.token)
     assert back["organization"]["verificationStatus"] == "VERIFIED"
