@@ -24,6 +24,8 @@ class Context:
     viewer: Viewer | None
     request_id: str
     extra: dict[str, object] = field(default_factory=dict)
+    #: the ASGI client's address (what per-address throttles count)
+    client_address: str | None = None
 
     @cached_property
     def loaders(self) -> Loaders:

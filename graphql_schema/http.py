@@ -235,7 +235,13 @@ async def _handle(request: Request, settings: Settings, db: Database, request_id
             if request.method == "GET"
             else {OperationType.QUERY, OperationType.MUTATION}
         )
-        context = Context(db=db, settings=settings, viewer=viewer, request_id=request_id)
+        context = Context(
+            db=db,
+            settings=settings,
+            viewer=viewer,
+            request_id=request_id,
+            client_address=request.client.host if request.client else None,
+        )
         try:
             result = await request.app.state.schema.execute(
                 params["query"],
@@ -333,6 +339,7 @@ async def _idempotent(
                 settings=settings,
                 viewer=viewer,
                 request_id=request_id,
+                client_address=request.client.host if request.client else None,
             )
             result = await request.app.state.schema.execute(
                 params["query"],

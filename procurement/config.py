@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, alias="PROCUREMENT_MAX_BODY_BYTES")
     login_max_failures: int = Field(default=5, alias="PROCUREMENT_LOGIN_MAX_FAILURES")
     login_window_minutes: int = Field(default=15, alias="PROCUREMENT_LOGIN_WINDOW_MINUTES")
+    #: self-service registrations per client address and window (the address is the
+    #: ASGI client: run uvicorn with --proxy-headers behind a trusted proxy)
+    register_max_per_window: int = Field(default=10, alias="PROCUREMENT_REGISTER_MAX")
+    register_window_minutes: int = Field(default=60, alias="PROCUREMENT_REGISTER_WINDOW_MINUTES")
 
     @field_validator("database_url")
     @classmethod

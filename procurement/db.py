@@ -7,12 +7,16 @@ never be shared by two coroutines, so nothing here hands out a request-wide sess
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,9 +37,16 @@ EMBEDDED_DATABASE = "procurement"
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
+        # hide_parameters: an error's text never carries the statement's values
+        # (password hashes, emails, amounts), wherever it ends up logged
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            hide_parameters=True,
         )
+        event.listen(self.engine.sync_engine, "handle_error", scrub_database_error)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -52,6 +63,56 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+): [^\n]*")
+
+
+def _redact(message: str) -> str:
+    """A server or driver message without the values it quotes.
+
+    PostgreSQL quotes values in primary messages (``invalid input syntax for type
+    integer: "..."``) and puts whole keys or rows in DETAIL (``Key (email)=(...)``,
+    ``Failing row contains (...)``); asyncpg's encoding errors show the Python value."""
+    message = _ARGUMENT.sub(r"\1: <hidden>", message)
+    return _QUOTED.sub('"<hidden>"', message)
+
+
+def scrub_database_error(context: ExceptionContext) -> None:
+    """Strip values from a failed statement's exceptions before anything logs them.
+
+    Every exception in the chain (SQLAlchemy's wrapper, the adapted DBAPI error and
+    asyncpg's own) keeps its class, SQLSTATE and the names of the constraint, table and
+    column at fault, which is what a developer needs; DETAIL and HINT (which hold key
+    values and failing rows) are dropped and quoted values masked.  Done at the source,
+    so tracebacks logged anywhere (our error masking, the ASGI server) are clean too.
+    """
+    chain: list[BaseException] = []
+    todo: list[BaseException | None] = [
+        context.sqlalchemy_exception,
+        context.original_exception,
+    ]
+    while todo:
+        exc = todo.pop()
+        if exc is None or any(exc is seen for seen in chain):
+            continue
+        chain.append(exc)
+        todo += [exc.__cause__, exc.__context__, getattr(exc, "orig", None)]
+    names = {
+        f"{attr.removesuffix('_name')} {value}"
+        for exc in chain
+        for attr in ("constraint_name", "table_name", "column_name")
+        if isinstance(value := getattr(exc, attr, None), str)
+    }
+    suffix = f" ({', '.join(sorted(names))})" if names else ""
+    for exc in chain:
+        if exc.args and isinstance(exc.args[0], str):
+            exc.args = (_redact(exc.args[0]) + suffix, *exc.args[1:])
+        for attr in ("detail", "hint"):
+            if getattr(exc, attr, None):
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(exc, attr, None)
 
 
 _embedded: PostgresServer | None = None

@@ -49,6 +49,9 @@ class ErrorCode(StrEnum):
     PRICE_MISMATCH = "PRICE_MISMATCH"
     TOO_LONG = "TOO_LONG"
     BELOW_MOQ = "BELOW_MOQ"
+    SESSION_REVOKED = "SESSION_REVOKED"
+    SELF_GRANT = "SELF_GRANT"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 
 
 @dataclass(frozen=True, slots=True)

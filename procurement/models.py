@@ -19,9 +19,9 @@ from procurement.ordering.models import (
 from procurement.parties.models import (
     ApiKey,
     Category,
-    LoginFailure,
     Organization,
     OrganizationCategory,
+    RefreshToken,
     User,
 )
 from procurement.sourcing.models import (
@@ -33,6 +33,7 @@ from procurement.sourcing.models import (
     RfqLine,
     RfqQuestion,
 )
+from procurement.throttle import ThrottleHit
 
 __all__ = [
     "ApiKey",
@@ -46,7 +47,6 @@ __all__ = [
     "IdempotencyRecord",
     "Invoice",
     "Listing",
-    "LoginFailure",
     "Organization",
     "OrganizationCategory",
     "OutboxEvent",
@@ -56,11 +56,13 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "QuoteRevision",
+    "RefreshToken",
     "ReturnRequest",
     "Rfq",
     "RfqInvitation",
     "RfqLine",
     "RfqQuestion",
     "Shipment",
+    "ThrottleHit",
     "User",
 ]

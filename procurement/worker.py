@@ -11,8 +11,10 @@ import contextlib
 import logging
 import signal
 
+from procurement import throttle
 from procurement.db import Database
 from procurement.idempotency import prune
+from procurement.parties.sessions import prune_refresh_tokens
 from procurement.sourcing.deadlines import sweep
 
 log = logging.getLogger("procurement.worker")
@@ -37,9 +39,18 @@ async def run(db: Database, interval: float = 5.0, once: bool = False) -> None:
                     log.info("closed %d RFQ(s) past their deadline", closed)
                 if last_prune is None or loop.time() - last_prune >= PRUNE_INTERVAL:
                     pruned = await prune(db)
+                    async with db.transaction() as s:
+                        hits = await throttle.prune(s)
+                        tokens = await prune_refresh_tokens(s)
                     last_prune = loop.time()
-                    if pruned:
-                        log.info("pruned %d idempotency record(s)", pruned)
+                    if pruned or hits or tokens:
+                        log.info(
+                            "pruned %d idempotency record(s), %d throttle hit(s), "
+                            "%d refresh token(s)",
+                            pruned,
+                            hits,
+                            tokens,
+                        )
             except Exception:  # keep the worker alive through a passing database fault
                 log.exception("deadline sweep failed; retrying")
             if once:

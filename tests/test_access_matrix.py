@@ -219,7 +219,8 @@ _TABLES = (
     "app_user",
     "api_key",
     "category",
-    "login_failure",
+    "throttle_hit",
+    "refresh_token",
     "audit_entry",
     "outbox_event",
 )

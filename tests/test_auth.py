@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import asyncio
+import logging
+from collections import Counter
 
-from procurement.parties.models import LoginFailure
+import pytest
+from sqlalchemy import func, select, text
+
+from procurement.parties import auth
+from procurement.throttle import ThrottleHit
 from tests.helpers import PASSWORD, Api
 
 TOKEN_CREATE = """
@@ -46,6 +52,7 @@ mutation Deactivate($input: IdInput!) {
 """
 
 MY_ORG = "{ me { email } myOrganization { name } }"
+NODE = "query($id: ID!) { node(id: $id) { id } }"
 
 
 async def test_wrong_password_and_unknown_email_get_the_same_error(api: Api) -> None:
@@ -82,7 +89,7 @@ async def test_successful_sign_in_clears_failures(api: Api) -> None:
     await api.mutate(TOKEN_CREATE, {"email": email, "password": "Wrong-pass-99"})
     assert (await api.mutate(TOKEN_CREATE, {"email": email, "password": PASSWORD}))["errors"] == []
     async with api.db.read() as s:
-        left = (await s.execute(select(func.count()).select_from(LoginFailure))).scalar_one()
+        left = (await s.execute(select(func.count()).select_from(ThrottleHit))).scalar_one()
     assert left == 0
 
 
@@ -161,3 +168,76 @@ async def test_tampered_api_key_secret_is_rejected(api: Api) -> None:
     )
     tampered = made["secret"][:-2] + ("AA" if not made["secret"].endswith("AA") else "BB")
     assert (await api.raw(MY_ORG, token=tampered)).status_code == 401
+
+
+async def test_parallel_sign_ins_verify_at_most_the_limit(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 simultaneous wrong guesses for one email: the attempt is counted atomically
+    before the password is checked, so only the limit's worth is ever verified."""
+    org = await api.org(users={"buyer": ["BUYER"]})
+    email = org.users["buyer"].email
+    verified: list[str] = []
+    real_verify = auth.verify_password
+
+    async def counting(password_hash: str | None, password: str) -> bool:
+        verified.append(password)
+        return await real_verify(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    payloads = await asyncio.gather(
+        *(
+            api.mutate(TOKEN_CREATE, {"email": email, "password": f"Wrong-pass-{i:02}"})
+            for i in range(40)
+        )
+    )
+    limit = api.settings.login_max_failures
+    outcome = Counter(p["errors"][0]["code"] for p in payloads)
+    assert outcome == {"INVALID_CREDENTIALS": limit, "TOO_MANY_ATTEMPTS": 40 - limit}
+    assert len(verified) == limit
+    assert all(p["accessToken"] is None for p in payloads)
+    async with api.db.read() as s:
+        hits = (await s.execute(select(func.count()).select_from(ThrottleHit))).scalar_one()
+    assert hits == limit
+    # the right password is refused now too, without being checked
+    blocked = await api.mutate(TOKEN_CREATE, {"email": email, "password": PASSWORD})
+    assert blocked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert len(verified) == limit
+
+
+async def test_database_errors_are_logged_without_their_values(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected database error is masked for the client and logged in full for
+    the server, but neither the statement's parameters nor the failing row PostgreSQL
+    quotes in its DETAIL (with the email and password hash) reach the log."""
+    org = await api.org(users={"admin": ["ORG_ADMIN"]})
+    admin = org.users["admin"]
+    secret_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0LXNhbHQ$SECRET-HASH-VALUE"
+
+    async def failing_get_user(session, viewer, user_id):  # type: ignore[no-untyped-def]
+        await session.execute(
+            text(
+                "INSERT INTO app_user (organization_id, email, email_normalized, full_name,"
+                " password_hash, roles) VALUES (:org, :email, :email, 'Dup', :hash, '{}')"
+            ),
+            {"org": org.id, "email": admin.email, "hash": secret_hash},
+        )
+
+    from procurement.parties import users
+
+    monkeypatch.setattr(users, "get_user", failing_get_user)
+    with caplog.at_level(logging.INFO):
+        r = await api.raw(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": admin.gid}, admin.token
+        )
+    body = r.json()
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert admin.email not in r.text and "SECRET-HASH" not in r.text
+    logged = caplog.text
+    assert "unexpected error" in logged
+    assert "SECRET-HASH" not in logged
+    assert admin.email not in logged
+    # what a developer needs stays: the error, the column and table, the statement
+    assert "NotNullViolationError" in logged and "INSERT INTO app_user" in logged
+    assert "column is_active, table app_user" in logged

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from procurement.audit.models import AuditEntry
 from procurement.parties.models import Organization, User, VerificationStatus
-from tests.helpers import Api
+from procurement.throttle import ThrottleHit
+from tests.helpers import Api, db_id
 
 REGISTER = """
 mutation Register($input: OrganizationRegisterInput!) {
@@ -126,18 +128,8 @@ async def test_weak_passwords(api: Api) -> None:
         assert [e["code"] for e in p["errors"]] == ["WEAK_PASSWORD"], weak
 
 
-async def test_duplicate_email_is_case_insensitive_and_names_unique_per_country(api: Api) -> None:
+async def test_names_unique_per_country(api: Api) -> None:
     assert (await api.mutate(REGISTER, registration()))["errors"] == []
-    dup_email = await api.mutate(
-        REGISTER, registration(name="Other GmbH", adminEmail="FOUNDER@Kestrel.example")
-    )
-    assert dup_email["errors"] == [
-        {
-            "field": "adminEmail",
-            "code": "DUPLICATE",
-            "message": "An account with this email already exists",
-        }
-    ]
     dup_name = await api.mutate(
         REGISTER, registration(name="kestrel  tools gmbh", adminEmail="two@kestrel.example")
     )
@@ -147,6 +139,151 @@ async def test_duplicate_email_is_case_insensitive_and_names_unique_per_country(
     )
     assert other_country["errors"] == []
     assert await _count(api, Organization) == 2
+
+
+REGISTER_DEEP = """
+mutation Register($input: OrganizationRegisterInput!) {
+  organizationRegister(input: $input) {
+    organization {
+      id name country baseCurrency isBuyer isSupplier verificationStatus version createdAt
+      website description categories { code } users { totalCount } apiKeys { totalCount }
+    }
+    user { id email fullName roles isActive version createdAt approvalLimit { amount }
+           organization { id name verificationStatus } }
+    errors { field code message }
+  }
+}
+"""
+
+SIGN_IN = """
+mutation($input: TokenCreateInput!) { tokenCreate(input: $input) { errors { code } } }
+"""
+
+
+def shape(value: Any) -> Any:
+    """The structure of a response: keys and value types, not the values."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value]
+    return type(value).__name__
+
+
+async def test_taken_email_gets_the_answer_of_a_success_and_changes_nothing(api: Api) -> None:
+    """Registration does not tell whether an email has an account: a taken one gets
+    what a new one gets (status, payload shape, plausible ids), while nothing is written
+    and the real owner keeps their account; their organisation's audit trail shows it."""
+    first = await api.raw(REGISTER_DEEP, {"input": registration(isSupplier=True)})
+    owner = first.json()["data"]["organizationRegister"]
+    assert owner["errors"] == []
+    orgs, users = await _count(api, Organization), await _count(api, User)
+    taken = await api.raw(
+        REGISTER_DEEP,
+        {
+            "input": registration(
+                name="Impostor AG",
+                adminEmail="FOUNDER@kestrel.example",
+                adminPassword="Impostor-2026-pass",
+                isSupplier=True,
+            )
+        },
+    )
+    fresh = await api.raw(
+        REGISTER_DEEP,
+        {"input": registration(name="Honest AG", adminEmail="new@honest.example", isSupplier=True)},
+    )
+    assert taken.status_code == fresh.status_code == 200
+    t = taken.json()["data"]["organizationRegister"]
+    f = fresh.json()["data"]["organizationRegister"]
+    assert shape(t) == shape(f) and "errors" not in taken.json()
+    assert t["errors"] == [] and t["organization"]["name"] == "Impostor AG"
+    assert t["user"]["email"] == "FOUNDER@kestrel.example"
+    assert t["user"]["roles"] == f["user"]["roles"] == ["ORG_ADMIN", "BUYER", "SUPPLIER_SALES"]
+    assert t["user"]["organization"]["id"] == t["organization"]["id"]
+    # ids like any other: of their type, new, in sequence
+    assert db_id(owner["organization"]["id"]) < db_id(t["organization"]["id"])
+    assert db_id(t["organization"]["id"]) < db_id(f["organization"]["id"])
+    assert db_id(t["user"]["id"]) < db_id(f["user"]["id"])
+    # nothing written for it: one organisation and one user more, both the honest ones
+    assert (await _count(api, Organization), await _count(api, User)) == (orgs + 1, users + 1)
+    async with api.db.read() as s:
+        names = set((await s.execute(select(Organization.name))).scalars())
+    assert names == {"Kestrel Tools GmbH", "Honest AG"}
+    # the owner's account is theirs: their password works, the one just sent does not
+    own = await api.mutate(
+        SIGN_IN, {"email": "founder@kestrel.example", "password": "Kestrel-2026-strong"}
+    )
+    assert own["errors"] == []
+    other = await api.mutate(
+        SIGN_IN, {"email": "founder@kestrel.example", "password": "Impostor-2026-pass"}
+    )
+    assert other["errors"] == [{"code": "INVALID_CREDENTIALS"}]
+    async with api.db.read() as s:
+        told = (
+            await s.execute(
+                select(AuditEntry.organization_id, AuditEntry.after).where(
+                    AuditEntry.action == "user.registration_attempted"
+                )
+            )
+        ).all()
+    assert told == [
+        (
+            db_id(owner["organization"]["id"]),
+            {"attempted_organization_name": "Impostor AG", "country": "DE"},
+        )
+    ]
+
+
+async def test_registration_is_throttled_per_client_address(api: Api, app: Any) -> None:
+    """Counted in PostgreSQL per ASGI client address, refused attempts included."""
+    limit = api.settings.register_max_per_window
+
+    def from_address(host: str) -> Api:
+        transport = httpx.ASGITransport(app=app, client=(host, 40000))
+        return Api(
+            httpx.AsyncClient(transport=transport, base_url="http://test"), api.db, api.settings
+        )
+
+    prober, neighbour = from_address("203.0.113.7"), from_address("198.51.100.9")
+    outcomes = []
+    for i in range(limit + 2):
+        p = await prober.mutate(
+            REGISTER,
+            registration(
+                name=f"Probe {i}",
+                adminEmail=f"probe{i}@x.example",
+                adminPassword="short" if i == 0 else "Kestrel-2026-strong",
+            ),
+        )
+        outcomes.append(p["errors"][0]["code"] if p["errors"] else "OK")
+    assert outcomes == ["WEAK_PASSWORD"] + ["OK"] * (limit - 1) + ["TOO_MANY_REQUESTS"] * 2
+    refused = await prober.mutate(REGISTER, registration(name="Later", adminEmail="l@x.example"))
+    assert refused == {
+        "organization": None,
+        "user": None,
+        "errors": [
+            {
+                "field": None,
+                "code": "TOO_MANY_REQUESTS",
+                "message": refused["errors"][0]["message"],
+            }
+        ],
+    }
+    assert await _count(api, Organization) == limit - 1
+    ok = await neighbour.mutate(REGISTER, registration(name="Neighbour", adminEmail="n@x.example"))
+    assert ok["errors"] == []
+    async with api.db.read() as s:
+        counted = (
+            await s.execute(
+                select(ThrottleHit.key, func.count())
+                .where(ThrottleHit.scope == "register")
+                .group_by(ThrottleHit.key)
+                .order_by(ThrottleHit.key)
+            )
+        ).all()
+    assert counted == [("198.51.100.9", 1), ("203.0.113.7", limit)]
+    await prober.client.aclose()
+    await neighbour.client.aclose()
 
 
 async def test_update_with_expected_version(api: Api) -> None:

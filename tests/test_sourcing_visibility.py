@@ -636,7 +636,8 @@ async def test_invited_supplier_loses_access_when_deactivated(
     assert await read_rfq(api, rfq["id"], sales(org)) is None
     p = await api.mutate(QUOTE_SUBMIT, quote_input(rfq), sales(org))
     assert p["quote"] is None
-    assert [(e["field"], e["code"]) for e in p["errors"]] == [("rfqId", "NOT_FOUND")]
+    # refused by the viewer's standing before the RFQ is even looked up (issue 9)
+    assert [(e["field"], e["code"]) for e in p["errors"]] == [(None, "FORBIDDEN")]
     seen = await buyer_quotes(api, rfq["id"], m.buyer_token)
     assert seen["quoteCount"] == 0
 

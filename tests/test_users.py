@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.helpers import PASSWORD, Api
+from sqlalchemy import text
+
+from tests.helpers import PASSWORD, Api, rows
 
 USER_CREATE = """
 mutation Add($input: UserCreateInput!) {
@@ -170,3 +172,82 @@ async def test_deactivating_twice_and_stale_versions(api: Api) -> None:
         USER_UPDATE, {"id": buyer.gid, "fullName": "X", "expectedVersion": 1}, admin.token
     )
     assert stale["errors"][0]["code"] == "VERSION_CONFLICT"
+
+
+async def test_no_one_grants_themselves_approval_powers(api: Api) -> None:
+    """Four eyes: an admin cannot make themselves APPROVER (or ORG_ADMIN again) nor raise
+    their own limit; another admin can, and the grant is audited with before and after.
+    An organisation with a single admin turns to platform staff."""
+    org = await api.org(
+        buyer=True,
+        users={"admin": ["ORG_ADMIN"], "admin2": ["ORG_ADMIN"], "appr": ["APPROVER"]},
+    )
+    admin, admin2, appr = org.users["admin"], org.users["admin2"], org.users["appr"]
+    self_approver = await api.mutate(
+        USER_UPDATE,
+        {"id": admin.gid, "roles": ["ORG_ADMIN", "APPROVER"], "approvalLimit": "1000000"},
+        admin.token,
+    )
+    assert [(e["field"], e["code"]) for e in self_approver["errors"]] == [("roles", "SELF_GRANT")]
+    assert self_approver["user"] is None
+    async with api.db.read() as s:
+        roles, limit = (
+            await s.execute(
+                text("SELECT roles, approval_limit FROM app_user WHERE id = :id"),
+                {"id": admin.user_id},
+            )
+        ).one()
+    assert roles == ["ORG_ADMIN"] and limit is None
+    # another admin grants it; the approver cannot raise their own limit, admin can
+    granted = await api.mutate(
+        USER_UPDATE,
+        {"id": admin.gid, "roles": ["ORG_ADMIN", "APPROVER"], "approvalLimit": "5000"},
+        admin2.token,
+    )
+    assert granted["errors"] == [] and granted["user"]["roles"] == ["ORG_ADMIN", "APPROVER"]
+    raise_own = await api.mutate(
+        USER_UPDATE, {"id": admin.gid, "approvalLimit": "9000"}, admin.token
+    )
+    assert [(e["field"], e["code"]) for e in raise_own["errors"]] == [
+        ("approvalLimit", "SELF_GRANT")
+    ]
+    lower_own = await api.mutate(
+        USER_UPDATE, {"id": admin.gid, "approvalLimit": "100"}, admin.token
+    )
+    assert lower_own["errors"] == []
+    # a non-admin approver is refused as before (not an admin at all)
+    own_limit = await api.mutate(USER_UPDATE, {"id": appr.gid, "approvalLimit": "1"}, appr.token)
+    assert own_limit["errors"][0]["code"] == "FORBIDDEN"
+    # a lone admin: platform staff grant it
+    lone = await api.org(buyer=True, users={"admin": ["ORG_ADMIN"]})
+    refused = await api.mutate(
+        USER_UPDATE,
+        {"id": lone.users["admin"].gid, "roles": ["ORG_ADMIN", "APPROVER"]},
+        lone.users["admin"].token,
+    )
+    assert refused["errors"][0]["code"] == "SELF_GRANT"
+    staff = await api.platform_admin()
+    by_staff = await api.mutate(
+        USER_UPDATE,
+        {"id": lone.users["admin"].gid, "roles": ["ORG_ADMIN", "APPROVER"], "approvalLimit": "10"},
+        staff.token,
+    )
+    assert by_staff["errors"] == []
+    trail = await rows(
+        api.db,
+        "SELECT actor_label, entity_id, before, after FROM audit_entry"
+        " WHERE action = 'user.privileges_granted' ORDER BY id",
+    )
+    assert [(t[1], t[2], t[3]) for t in trail] == [
+        (
+            admin.user_id,
+            {"roles": ["ORG_ADMIN"], "approval_limit": None},
+            {"roles": ["APPROVER", "ORG_ADMIN"], "approval_limit": "5000.00"},
+        ),
+        (
+            lone.users["admin"].user_id,
+            {"roles": ["ORG_ADMIN"], "approval_limit": None},
+            {"roles": ["APPROVER", "ORG_ADMIN"], "approval_limit": "10.00"},
+        ),
+    ]
+    assert trail[0][0].startswith(f"user:{admin2.user_id}:")

@@ -13,7 +13,7 @@ from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
 from graphql_schema.parties.types import ApiKey, Organization, Role, User
 from procurement.errors import DomainError
-from procurement.parties import api_keys, auth, organizations, users
+from procurement.parties import api_keys, auth, organizations, registration, users
 from procurement.parties.credentials import IssuedTokens
 from procurement.parties.models import User as UserModel
 from procurement.unset import UNSET as DOMAIN_UNSET
@@ -207,7 +207,11 @@ class PartiesMutation:
             return TokenPayload(errors=user_errors(exc))
         return _tokens(user, tokens)
 
-    @strawberry.mutation(description="Exchange a refresh token for new tokens.")
+    @strawberry.mutation(
+        description="Exchange a refresh token for new tokens. The refresh token is spent: "
+        "keep the new one. Presenting a spent token again ends that sign-in's session "
+        "(SESSION_REVOKED), since it means the token was copied."
+    )
     async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenPayload:
         try:
             user, tokens = await auth.refresh_token(
@@ -219,11 +223,20 @@ class PartiesMutation:
 
     @strawberry.mutation(
         description="Self-service sign-up: an organisation and its first "
-        "administrator. Suppliers start PENDING verification."
+        "administrator. Suppliers start PENDING verification. Throttled per client "
+        "address (TOO_MANY_REQUESTS). An email that already has an account gets the "
+        "same answer as a new one, and nothing is changed."
     )
     async def organization_register(
         self, info: Info, input: OrganizationRegisterInput
     ) -> OrganizationRegisterPayload:
+        ctx = info.context
+        try:
+            await registration.admit_registration(
+                ctx.db, ctx.settings, ctx.viewer, ctx.client_address
+            )
+        except DomainError as exc:
+            return OrganizationRegisterPayload(errors=user_errors(exc))
         result, errors = await in_transaction(
             info,
             lambda s, v: organizations.register_organization(
@@ -244,6 +257,8 @@ class PartiesMutation:
         if result is None:
             return OrganizationRegisterPayload(errors=errors)
         org, user = result
+        # the payload's user.organization reads this, whether or not it was stored
+        ctx.loaders.organization.prime(org.id, org)
         return OrganizationRegisterPayload(
             organization=Organization.from_model(org, own=True),
             user=User.from_model(user, own=True),
@@ -290,7 +305,9 @@ class PartiesMutation:
 
     @strawberry.mutation(
         description="Administrators change names, roles and approval limits; "
-        "users change their own name and password."
+        "users change their own name and password. A new password or a removed role "
+        "ends every session of the user (sign in again). No one grants themselves "
+        "APPROVER or ORG_ADMIN or raises their own approval limit (SELF_GRANT)."
     )
     async def user_update(self, info: Info, input: UserUpdateInput) -> UserPayload:
         roles = given(input.roles)

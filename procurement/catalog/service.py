@@ -27,7 +27,6 @@ from procurement.errors import (
     DomainError,
     ErrorCode,
     check_version,
-    forbidden,
     not_found,
 )
 from procurement.numbering import next_number
@@ -41,7 +40,7 @@ from procurement.sourcing.pricing import break_price
 from procurement.sourcing.quotes import require_supplier
 from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
-from procurement.viewer import Role, Viewer, require_viewer
+from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 
 _QTY, _PRICE = Decimal("0.0001"), Decimal("0.000001")
 
@@ -169,7 +168,7 @@ async def _own(
     if listing is None:
         raise not_found("Listing")
     if Role.SUPPLIER_SALES not in v.roles:
-        raise forbidden("This needs the SUPPLIER_SALES role")
+        raise role_refusal(v, Role.SUPPLIER_SALES)
     check_version("listing", listing.version, expected_version)
     return v, listing
 

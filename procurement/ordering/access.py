@@ -9,7 +9,7 @@ from procurement.errors import DomainError, ErrorCode, check_version, forbidden,
 from procurement.ordering.models import PoStatus, PurchaseOrder
 from procurement.ordering.queries import visible_orders
 from procurement.ordering.states import ACTIONS, TRANSITIONS, Side
-from procurement.viewer import Viewer, require_viewer
+from procurement.viewer import Viewer, require_viewer, role_refusal
 
 
 def side_of(viewer: Viewer, po: PurchaseOrder) -> Side | None:
@@ -48,7 +48,7 @@ async def load_for(
     if side_of(v, po) is not spec.side:
         raise forbidden(f"{action.lower()} is for the {spec.side.value.lower()}")
     if not v.has(*spec.roles):
-        raise forbidden("This needs one of the roles: " + ", ".join(sorted(spec.roles)))
+        raise role_refusal(v, *sorted(spec.roles))
     check_version("order", po.version, expected_version)
     if (PoStatus(po.status), action) not in TRANSITIONS:
         raise DomainError.of(

@@ -4,72 +4,80 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement import throttle
 from procurement.config import Settings
 from procurement.db import Database
 from procurement.errors import DomainError, ErrorCode
 from procurement.parties.credentials import (
     IssuedTokens,
     api_secret_matches,
-    decode_token,
-    issue_tokens,
+    decode_access_token,
     split_api_key,
     verify_password,
 )
-from procurement.parties.models import ApiKey, LoginFailure, Organization, User
+from procurement.parties.models import ApiKey, Organization, User
+from procurement.parties.sessions import rotate, start_session
 from procurement.parties.validation import normalize_email
-from procurement.viewer import Role, Viewer
+from procurement.viewer import Role, Viewer, acting_roles
 
 _BAD_CREDENTIALS = "The email or password is not correct"
 
 
-def viewer_for_user(user: User, request_id: str | None = None) -> Viewer:
+def viewer_for_user(
+    user: User, request_id: str | None = None, supplier_status: str | None = None
+) -> Viewer:
+    """``supplier_status``: the organisation's verification status (see ``acting_roles``)."""
     assert user.id is not None and user.organization_id is not None
+    granted = frozenset(Role(r) for r in user.roles)
+    roles = acting_roles(granted, supplier_status)
     return Viewer(
         organization_id=user.organization_id,
-        roles=frozenset(Role(r) for r in user.roles),
+        roles=roles,
         user_id=user.id,
         approval_limit=user.approval_limit,
         label=f"user:{user.id}:{user.email}",
         request_id=request_id,
+        barred_supplier_status=supplier_status if roles != granted else None,
     )
 
 
-def viewer_for_api_key(key: ApiKey, request_id: str | None = None) -> Viewer:
+def viewer_for_api_key(
+    key: ApiKey, request_id: str | None = None, supplier_status: str | None = None
+) -> Viewer:
     assert key.id is not None and key.organization_id is not None
+    granted = frozenset(Role(r) for r in key.roles)
+    roles = acting_roles(granted, supplier_status)
     return Viewer(
         organization_id=key.organization_id,
-        roles=frozenset(Role(r) for r in key.roles),
+        roles=roles,
         api_key_id=key.id,
         label=f"api_key:{key.id}:{key.name}",
         request_id=request_id,
+        barred_supplier_status=supplier_status if roles != granted else None,
     )
 
 
-async def _active_user(session: AsyncSession, user_id: int) -> User | None:
-    return (
-        await session.execute(
-            select(User)
-            .join(Organization, Organization.id == User.organization_id)
-            .where(User.id == user_id, User.is_active.is_(True))  # type: ignore[attr-defined]
-        )
-    ).scalar_one_or_none()
-
-
 async def authenticate(db: Database, settings: Settings, token: str) -> Viewer | None:
-    """The viewer a bearer token stands for, or None when it is invalid or expired."""
+    """The viewer a bearer token stands for, or None when it is invalid, expired, or
+    from a session that has ended (its epoch is older than the user's)."""
     parts = split_api_key(token)
     async with db.transaction() as session:
         if parts is not None:
             prefix, secret = parts
-            key = (
-                await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
-            ).scalar_one_or_none()
-            if key is None or key.revoked_at is not None:
+            found = (
+                await session.execute(
+                    select(ApiKey, Organization)
+                    .join(Organization, Organization.id == ApiKey.organization_id)
+                    .where(ApiKey.prefix == prefix)
+                )
+            ).one_or_none()
+            if found is None:
                 return None
-            if not api_secret_matches(secret, key.secret_hash):
+            key, org = found
+            if key.revoked_at is not None or not api_secret_matches(secret, key.secret_hash):
                 return None
             # "last used" to the minute is enough and spares a write per request
             await session.execute(
@@ -81,28 +89,44 @@ async def authenticate(db: Database, settings: Settings, token: str) -> Viewer |
                 )
                 .values(last_used_at=func.now())
             )
-            return viewer_for_api_key(key)
-        user_id = decode_token(token, secret=settings.resolved_secret_key(), expected_type="access")
-        if user_id is None:
+            status = org.verification_status if org.is_supplier else None
+            return viewer_for_api_key(key, supplier_status=status)
+        claims = decode_access_token(token, secret=settings.resolved_secret_key())
+        if claims is None:
             return None
-        user = await _active_user(session, user_id)
-        return viewer_for_user(user) if user else None
-
-
-async def _recent_failures(session: AsyncSession, email: str, settings: Settings) -> int:
-    window = timedelta(minutes=settings.login_window_minutes)
-    return int(
-        (
+        found_user = (
             await session.execute(
-                select(func.count())
-                .select_from(LoginFailure)
+                select(User, Organization.is_supplier, Organization.verification_status)
+                .join(Organization, Organization.id == User.organization_id)
                 .where(
-                    LoginFailure.email_normalized == email,
-                    LoginFailure.created_at > func.now() - window,  # type: ignore[operator]
+                    User.id == claims.user_id,
+                    User.is_active.is_(True),  # type: ignore[attr-defined]
+                    User.session_epoch == claims.session_epoch,
                 )
             )
-        ).scalar_one()
+        ).one_or_none()
+        if found_user is None:
+            return None
+        user, is_supplier, status = found_user
+        return viewer_for_user(user, supplier_status=status if is_supplier else None)
+
+
+async def _sign_in_admitted(
+    session: AsyncSession, email: str, settings: Settings
+) -> tuple[bool, User | None]:
+    admitted = await throttle.admit(
+        session,
+        throttle.SIGN_IN,
+        email,
+        limit=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
     )
+    if not admitted:
+        return False, None
+    user = (
+        await session.execute(select(User).where(User.email_normalized == email))
+    ).scalar_one_or_none()
+    return True, user
 
 
 async def create_token(
@@ -110,60 +134,33 @@ async def create_token(
 ) -> tuple[User, IssuedTokens]:
     """Sign in.  One generic error for any wrong credential; throttled per email.
 
-    A failure is recorded in a transaction of its own, so it counts even though the
-    sign-in itself is refused.
+    The attempt is counted, atomically, *before* the password is verified, in a
+    transaction of its own (``throttle.admit``): of any number of simultaneous sign-ins
+    for one email at most ``login_max_failures`` are verified in a window.  A successful
+    sign-in clears the count; a failed one leaves its attempt counted.
     """
     normalized = normalize_email(email)
     async with db.transaction() as session:
-        if await _recent_failures(session, normalized, settings) >= settings.login_max_failures:
-            raise DomainError.of(
-                ErrorCode.TOO_MANY_ATTEMPTS,
-                f"Too many failed sign-ins for this email; try again in "
-                f"{settings.login_window_minutes} minutes",
-                "email",
-            )
-        user = (
-            await session.execute(select(User).where(User.email_normalized == normalized))
-        ).scalar_one_or_none()
+        admitted, user = await _sign_in_admitted(session, normalized, settings)
+    if not admitted:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            f"Too many failed sign-ins for this email; try again in "
+            f"{settings.login_window_minutes} minutes",
+            "email",
+        )
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        async with db.transaction() as session:
-            session.add(LoginFailure(email_normalized=normalized))
         raise DomainError.of(ErrorCode.INVALID_CREDENTIALS, _BAD_CREDENTIALS, None)
     async with db.transaction() as session:
-        await session.execute(
-            delete(LoginFailure).where(LoginFailure.email_normalized == normalized)
-        )
-    assert user.id is not None and user.organization_id is not None
-    return user, issue_tokens(
-        user_id=user.id,
-        organization_id=user.organization_id,
-        secret=settings.resolved_secret_key(),
-        access_minutes=settings.access_token_minutes,
-        refresh_days=settings.refresh_token_days,
-    )
+        await throttle.forget(session, throttle.SIGN_IN, normalized)
+        tokens = await start_session(session, user, settings)
+    return user, tokens
 
 
 async def refresh_token(
     db: Database, settings: Settings, *, refresh_token: str
 ) -> tuple[User, IssuedTokens]:
-    """New tokens for a valid refresh token of a user who is still active."""
-    user_id = decode_token(
-        refresh_token, secret=settings.resolved_secret_key(), expected_type="refresh"
-    )
-    user = None
-    if user_id is not None:
-        async with db.read() as session:
-            user = await _active_user(session, user_id)
-    if user is None:
-        raise DomainError.of(
-            ErrorCode.INVALID_TOKEN, "The refresh token is invalid or expired", "refreshToken"
-        )
-    assert user.id is not None and user.organization_id is not None
-    return user, issue_tokens(
-        user_id=user.id,
-        organization_id=user.organization_id,
-        secret=settings.resolved_secret_key(),
-        access_minutes=settings.access_token_minutes,
-        refresh_days=settings.refresh_token_days,
-    )
+    """New tokens for a valid refresh token of a user who is still active; the presented
+    token is spent (see ``sessions.rotate``)."""
+    return await rotate(db, settings, refresh_token)

@@ -47,39 +47,73 @@ class IssuedTokens:
     access_expires_at: datetime
     refresh_expires_at: datetime
 
+    @property
+    def refresh_token_hash(self) -> str:
+        return hash_refresh_token(self.refresh_token)
+
 
 def issue_tokens(
-    *, user_id: int, organization_id: int, secret: str, access_minutes: int, refresh_days: int
+    *,
+    user_id: int,
+    organization_id: int,
+    secret: str,
+    access_minutes: int,
+    refresh_days: int,
+    session_epoch: int = 0,
 ) -> IssuedTokens:
+    """A signed access token (JWT) and an opaque refresh token.
+
+    The access token carries the user's session epoch (``sep``): raising the epoch ends
+    every session at once, without a token blocklist.  The refresh token is a random
+    value whose SHA-256 the caller stores: its meaning lives in the database only, so
+    it can be spent, rotated and revoked."""
     now = datetime.now(UTC).replace(microsecond=0)
     access_exp = now + timedelta(minutes=access_minutes)
     refresh_exp = now + timedelta(days=refresh_days)
-    base: dict[str, Any] = {"sub": str(user_id), "org": organization_id, "iat": now}
-    access = jwt.encode(
-        {**base, "typ": "access", "exp": access_exp, "jti": uuid.uuid4().hex},
-        secret,
-        algorithm=JWT_ALGORITHM,
-    )
-    refresh = jwt.encode(
-        {**base, "typ": "refresh", "exp": refresh_exp, "jti": uuid.uuid4().hex},
-        secret,
-        algorithm=JWT_ALGORITHM,
-    )
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "org": organization_id,
+        "iat": now,
+        "typ": "access",
+        "exp": access_exp,
+        "sep": session_epoch,
+        "jti": uuid.uuid4().hex,
+    }
+    access = jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+    refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
     return IssuedTokens(access, refresh, access_exp, refresh_exp)
 
 
-def decode_token(token: str, *, secret: str, expected_type: str) -> int | None:
-    """The user id in a valid, unexpired token of ``expected_type``; None otherwise."""
+REFRESH_PREFIX = "prr_"
+
+
+def hash_refresh_token(token: str) -> str:
+    """High-entropy value: a fast hash is sound (as for API key secrets)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    session_epoch: int
+
+
+def decode_access_token(token: str, *, secret: str) -> AccessClaims | None:
+    """The user and session epoch of a valid, unexpired access token; None otherwise
+    (a token without an epoch is refused: fail closed)."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub", "typ"]}
+            token,
+            secret,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["exp", "sub", "typ", "sep"]},
         )
     except jwt.PyJWTError:
         return None
-    if claims.get("typ") != expected_type:
+    if claims.get("typ") != "access":
         return None
     try:
-        return int(claims["sub"])
+        return AccessClaims(int(claims["sub"]), int(claims["sep"]))
     except (TypeError, ValueError):
         return None
 

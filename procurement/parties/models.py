@@ -9,8 +9,9 @@ from enum import StrEnum
 from sqlalchemy import (
     BigInteger,
     Column,
+    DateTime,
     ForeignKey,
-    Index,
+    Integer,
     Numeric,
     String,
     UniqueConstraint,
@@ -110,6 +111,11 @@ class User(SQLModel, table=True):
         default=None, sa_column=Column(Numeric(18, 2), nullable=True)
     )
     is_active: bool = Field(default=True)
+    #: raised whenever the user's sessions must end (password changed, deactivated, a
+    #: role removed); access tokens carry the epoch they were issued in
+    session_epoch: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     version: int = Field(default=1)
     created_at: datetime | None = created_at_field()
     updated_at: datetime | None = updated_at_field()
@@ -134,13 +140,24 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = optional_timestamp()
 
 
-class LoginFailure(SQLModel, table=True):
-    """A failed sign-in, kept to throttle password guessing per email."""
+class RefreshToken(SQLModel, table=True):
+    """A refresh token, stored as a SHA-256 of its high-entropy value.
 
-    __tablename__ = "login_failure"
+    Tokens rotate: each use spends the token and issues the next one in the same
+    ``family_id`` (one family per sign-in).  Presenting a spent token again means it was
+    copied, so the whole family is revoked (OAuth 2.0 Security BCP, section 4.14)."""
+
+    __tablename__ = "refresh_token"
 
     id: int | None = id_field()
-    email_normalized: str = Field(sa_column=Column(String(320), nullable=False))
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    family_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime | None = created_at_field()
-
-    __table_args__ = (Index("ix_login_failure_email_created", "email_normalized", "created_at"),)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    spent_at: datetime | None = optional_timestamp()
+    revoked_at: datetime | None = optional_timestamp()

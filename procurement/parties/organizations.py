@@ -34,6 +34,7 @@ from procurement.parties.models import (
     User,
     VerificationStatus,
 )
+from procurement.parties.registration import answer_for_taken_email
 from procurement.parties.states import VERIFICATION_TRANSITIONS
 from procurement.parties.validation import (
     check_country,
@@ -140,7 +141,9 @@ async def register_organization(
 
     A supplier starts PENDING and is not offered RFQs until platform staff verify it.
     The first admin also gets the working role of each side so a one-person company can
-    start at once.
+    start at once.  An email that already has an account gets the answer of a success
+    and nothing is written (``registration.answer_for_taken_email``); the caller
+    throttles per client address first (``registration.admit_registration``).
     """
     c = Collector()
     name = check_name(c, name, "name")
@@ -151,8 +154,6 @@ async def register_organization(
     check_password(c, admin_password, admin_email, "adminPassword")
     if not (is_buyer or is_supplier):
         c.add(ErrorCode.REQUIRED, "An organisation buys, supplies, or both", "isBuyer")
-    if not c.errors and await _email_taken(session, admin_email):
-        c.add(ErrorCode.DUPLICATE, "An account with this email already exists", "adminEmail")
     if not c.errors and await _name_taken(session, name, country):
         c.add(ErrorCode.DUPLICATE, "An organisation with this name exists in this country", "name")
     c.raise_if_any()
@@ -168,21 +169,26 @@ async def register_organization(
         website=website,
         description=description,
     )
-    session.add(org)
-    await session.flush()
     roles = [Role.ORG_ADMIN.value]
     if is_buyer:
         roles.append(Role.BUYER.value)
     if is_supplier:
         roles.append(Role.SUPPLIER_SALES.value)
     user = User(
-        organization_id=org.id,
+        organization_id=None,
         email=admin_email.strip(),
         email_normalized=normalize_email(admin_email),
         full_name=admin_full_name,
-        password_hash=await hash_password(admin_password),
+        password_hash="",
         roles=roles,
     )
+    if await _email_taken(session, admin_email):
+        # indistinguishable from success, writes nothing (see registration.py)
+        return await answer_for_taken_email(session, viewer, org, user, admin_password)
+    session.add(org)
+    await session.flush()
+    user.organization_id = org.id
+    user.password_hash = await hash_password(admin_password)
     session.add(user)
     await record(
         session, viewer, action="organization.registered", entity=org, organization_id=org.id

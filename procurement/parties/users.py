@@ -26,6 +26,7 @@ from procurement.errors import (
 from procurement.pagination import Page, paginate
 from procurement.parties.credentials import hash_password, verify_password
 from procurement.parties.models import User
+from procurement.parties.sessions import end_sessions
 from procurement.parties.validation import (
     check_email,
     check_name,
@@ -163,7 +164,11 @@ async def update_user(
     expected_version: int | None = None,
 ) -> User:
     """Admins change name, roles and approval limit; a user changes their own name and
-    password (with the current password)."""
+    password (with the current password).
+
+    A new password or a removed role ends every session of the user (``end_sessions``),
+    the caller's own included.  There is no password reset here: an administrator sets
+    no one's password, so a forgotten one needs a reset flow (email) not built yet."""
     v = require_viewer(viewer)
     user = await _load_for_write(session, v, user_id)
     is_self = v.user_id == user.id
@@ -176,6 +181,7 @@ async def update_user(
         raise forbidden("Users change their own passwords")
     check_version("user", user.version, expected_version)
     before = snapshot(user)
+    old_roles, old_limit = set(user.roles), user.approval_limit
     c = Collector()
     if full_name is not UNSET:
         user.full_name = check_name(c, full_name, "fullName")
@@ -203,8 +209,19 @@ async def update_user(
             )
         check_password(c, password, user.email)
     c.raise_if_any()
+    granted = privileges_granted(old_roles, old_limit, user)
+    if granted and v.user_id == user.id:
+        raise DomainError.of(
+            ErrorCode.SELF_GRANT,
+            "You cannot grant yourself APPROVER or ORG_ADMIN or raise your own approval "
+            "limit: another administrator of your organisation must (with a single "
+            "administrator, platform staff)",
+            "approvalLimit" if granted == {"approval_limit"} else "roles",
+        )
     if password is not UNSET:
         user.password_hash = await hash_password(password)
+    if password is not UNSET or old_roles - set(user.roles):
+        await end_sessions(session, user)
     user.version += 1
     await record(
         session,
@@ -214,7 +231,42 @@ async def update_user(
         organization_id=user.organization_id,
         before=before,
     )
+    if granted:
+        await record(
+            session,
+            v,
+            action="user.privileges_granted",
+            entity=user,
+            organization_id=user.organization_id,
+            before={"roles": sorted(old_roles), "approval_limit": _amount(old_limit)},
+            after={"roles": sorted(user.roles), "approval_limit": _amount(user.approval_limit)},
+        )
     return user
+
+
+#: roles that let a person spend or control spending: granting one is a four-eyes act
+PRIVILEGED_ROLES = frozenset({Role.APPROVER.value, Role.ORG_ADMIN.value})
+
+
+def privileges_granted(old_roles: set[str], old_limit: Decimal | None, user: User) -> set[str]:
+    """What a change grants: privileged roles the user did not have, and
+    ``approval_limit`` when it rises (None means the user may approve nothing).
+
+    Four eyes on spend: no one grants these to themselves (SELF_GRANT), so an
+    administrator's own approval powers always come from someone else: another ORG_ADMIN
+    of the organisation, or platform staff for an organisation with a single one.  Each
+    grant gets its own audit entry (``user.privileges_granted``) with before and after.
+    """
+    out = (set(user.roles) - old_roles) & PRIVILEGED_ROLES
+    new_limit = user.approval_limit
+    if new_limit is not None and (old_limit is None or new_limit > old_limit):
+        out.add("approval_limit")
+    return out
+
+
+def _amount(value: Decimal | None) -> str | None:
+    """As stored (two decimals), so before and after compare as text."""
+    return None if value is None else str(value.quantize(Decimal("0.01")))
 
 
 async def deactivate_user(session: AsyncSession, viewer: Viewer | None, user_id: int) -> User:
@@ -233,6 +285,7 @@ async def deactivate_user(session: AsyncSession, viewer: Viewer | None, user_id:
         )
     before = snapshot(user)
     user.is_active = False
+    await end_sessions(session, user)
     user.version += 1
     await record(
         session,

@@ -135,7 +135,8 @@ async def rfq_feed(
 ) -> Page[Rfq]:
     """OPEN RFQs this supplier may quote on now, soonest deadline first."""
     v = require_viewer(viewer)
-    if not v.has(Role.SUPPLIER_SALES, Role.ORG_ADMIN, Role.VIEWER):
+    # a barred supplier's staff still read (an empty feed: ``quotable_by`` excludes it)
+    if not (v.has(Role.SUPPLIER_SALES, Role.ORG_ADMIN, Role.VIEWER) or v.barred_supplier_status):
         raise forbidden("The feed is for suppliers' staff")
     stmt = select(Rfq).where(quotable_by(v.organization_id), Rfq.buyer_org_id != v.organization_id)
     if category_id is not None:

@@ -12,7 +12,7 @@ from procurement.parties.validation import check_name
 from procurement.sourcing.access import visible_rfqs
 from procurement.sourcing.clock import db_now, effective_status
 from procurement.sourcing.models import Rfq, RfqQuestion, RfqStatus
-from procurement.viewer import Role, Viewer, require_viewer
+from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 
 MAX_TEXT = 4000
 
@@ -33,8 +33,10 @@ async def ask_question(
     ).scalar_one_or_none()
     if rfq is None:
         raise not_found("RFQ", "rfqId")
-    if rfq.buyer_org_id == v.organization_id or not v.has(Role.SUPPLIER_SALES):
+    if rfq.buyer_org_id == v.organization_id:
         raise forbidden("Questions are asked by suppliers' sales staff")
+    if not v.has(Role.SUPPLIER_SALES):
+        raise role_refusal(v, Role.SUPPLIER_SALES)
     if effective_status(rfq, await db_now(session)) is not RfqStatus.OPEN:
         raise DomainError.of(ErrorCode.RFQ_NOT_OPEN, "Questions close with the RFQ", "rfqId")
     q = RfqQuestion(

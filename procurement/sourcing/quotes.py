@@ -48,7 +48,7 @@ from procurement.sourcing.rfqs import has_live_quote, rfq_lines, snapshot_with_l
 from procurement.sourcing.states import QUOTE_TRANSITIONS
 from procurement.states import transition
 from procurement.unset import UNSET
-from procurement.viewer import Role, Viewer, require_viewer
+from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 
 MAX_PRICE_BREAKS = 20
 #: the columns' scales: a response shows what is stored, not what was typed
@@ -62,7 +62,7 @@ def _scale(value: Decimal, exp: Decimal) -> Decimal:
 async def require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
     v = require_viewer(viewer)
     if Role.SUPPLIER_SALES not in v.roles:
-        raise forbidden("This needs the SUPPLIER_SALES role")
+        raise role_refusal(v, Role.SUPPLIER_SALES)
     is_supplier = (
         await session.execute(
             select(Organization.is_supplier).where(Organization.id == v.organization_id)
@@ -128,7 +128,7 @@ async def _load_own(
     if quote is None:
         raise not_found("Quote")
     if Role.SUPPLIER_SALES not in v.roles:
-        raise forbidden("This needs the SUPPLIER_SALES role")
+        raise role_refusal(v, Role.SUPPLIER_SALES)
     return v, quote
 
 
