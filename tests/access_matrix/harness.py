@@ -40,7 +40,8 @@ class Row:
 
     ``kind`` starts with one of ``KINDS`` (``outsider-supplier``...), ``target``
     overrides the operation's default target and ``extra`` adds to its input or
-    variables.  ``xfail`` names the issue item and branch that makes the row pass.
+    variables (a string ``"gid:<key>"`` in it stands for the world's global id of
+    ``<key>``).  ``xfail`` names the issue item and branch that makes the row pass.
     """
 
     operation: str
@@ -202,6 +203,17 @@ class Snapshot:
             await s.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE"))
 
 
+def resolve(world: World, value: Any) -> Any:
+    """``extra`` with every ``"gid:<key>"`` replaced by that object's global id."""
+    if isinstance(value, dict):
+        return {k: resolve(world, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(world, v) for v in value]
+    if isinstance(value, str) and value.startswith("gid:"):
+        return world.gids[value.removeprefix("gid:")]
+    return value
+
+
 # --- running rows --------------------------------------------------------------------
 
 
@@ -215,7 +227,7 @@ async def run_mutation(api: Api, snap: Snapshot, world: World, op: Mutation, row
     NOT_FOUND reads word for word like the answer for an id that does not exist."""
     await snap.restore()
     target = row.target or op.target
-    variables = {**op.make_input(world, target), **row.extra}
+    variables = {**op.make_input(world, target), **resolve(world, row.extra)}
     before = await fingerprint(api.db)
     snap.dirty = True
     payload = await api.mutate(op.document, variables, world.token(row.caller))
@@ -229,7 +241,7 @@ async def run_mutation(api: Api, snap: Snapshot, world: World, op: Mutation, row
     assert await fingerprint(api.db) == before, "a refused mutation must change nothing"
     snap.dirty = False
     if row.expect[0] == "NOT_FOUND" and op.missing is not None:
-        missing = {**op.make_input(world, op.missing), **row.extra}
+        missing = {**op.make_input(world, op.missing), **resolve(world, row.extra)}
         answer = await api.mutate(op.document, missing, world.token(row.caller))
         assert answer["errors"] == payload["errors"], "hidden must read exactly as missing"
 
@@ -238,7 +250,7 @@ async def run_query(api: Api, snap: Snapshot, world: World, op: Query, row: Row)
     """SEEN or HIDDEN, or a top-level error with that code (and no data)."""
     await snap.restore()
     target = row.target or op.target
-    variables = {**op.variables(world, target), **row.extra}
+    variables = {**op.variables(world, target), **resolve(world, row.extra)}
     response = await api.raw(op.document, variables, world.token(row.caller))
     assert response.status_code == 200, response.text
     body = response.json()
