@@ -285,7 +285,7 @@ for _op in ("purchaseOrder", "purchaseOrders"):
         Q(_op, "right-platform-admin", "platform.admin", SEEN),
         Q(
             _op,
-            "wrong-side-supplier-draft",
+            "wrong-role-supplier-draft",
             "sup.sales",
             HIDDEN,
             target="po.draft",
@@ -293,7 +293,7 @@ for _op in ("purchaseOrder", "purchaseOrders"):
         ),
         Q(
             _op,
-            "wrong-side-supplier-pending",
+            "wrong-role-supplier-pending",
             "sup.sales",
             HIDDEN,
             target="po.pending",
@@ -301,7 +301,7 @@ for _op in ("purchaseOrder", "purchaseOrders"):
         ),
         Q(
             _op,
-            "wrong-side-supplier-approved-not-sent",
+            "wrong-role-supplier-approved-not-sent",
             "sup.sales",
             HIDDEN,
             target="po.approved",
