@@ -261,3 +261,47 @@ async def run_query(api: Api, snap: Snapshot, world: World, op: Query, row: Row)
     assert isinstance(row.expect, tuple)
     assert not any((body["data"] or {}).values()), body
     assert graphql_error_code(body) == row.expect[0], body
+
+
+# --- node and nodes: every type of object, through the global lookups ------------------
+
+
+def _node_seen(data: dict[str, Any], world: World, target: str) -> bool:
+    (found,) = data["nodes"] if "nodes" in data else [data["node"]]
+    assert found is None or found == {"id": world.gids[target]}
+    return found is not None
+
+
+NODE_QUERIES: dict[str, Query] = {
+    "node": Query(
+        "query N($id: ID!) { node(id: $id) { id } }",
+        lambda w, t: {"id": w.gids[t]},
+        _node_seen,
+    ),
+    "nodes": Query(
+        "query N($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        lambda w, t: {"ids": [w.gids[t]]},
+        _node_seen,
+    ),
+}
+
+
+def node_rows(
+    target: str,
+    *,
+    seen: tuple[str, ...] = (),
+    hidden: tuple[str, ...] = (),
+    xfail_hidden: tuple[str, ...] = (),
+    xfail: str | None = None,
+) -> list[Row]:
+    """``node(id)`` and ``nodes(ids)`` show ``target`` to the ``seen`` callers only: to
+    the ``hidden`` ones (and the ``xfail_hidden`` ones, once ``xfail`` is fixed) it is
+    null, as a nonexistent object is."""
+    rows: list[Row] = []
+    for op in ("node", "nodes"):
+        rows += [Row(op, f"{target}-as-{c}", c, SEEN, target=target) for c in seen]
+        rows += [Row(op, f"{target}-as-{c}", c, HIDDEN, target=target) for c in hidden]
+        rows += [
+            Row(op, f"{target}-as-{c}", c, HIDDEN, target=target, xfail=xfail) for c in xfail_hidden
+        ]
+    return rows

@@ -21,6 +21,7 @@ from procurement.parties.models import VerificationStatus
 from tests.access_matrix.harness import (
     FORBIDDEN,
     HIDDEN,
+    NODE_QUERIES,
     NOT_FOUND,
     OK,
     SEEN,
@@ -30,6 +31,7 @@ from tests.access_matrix.harness import (
     Row,
     Snapshot,
     World,
+    node_rows,
     run_mutation,
     run_query,
     truncate,
@@ -252,6 +254,7 @@ QUERIES: dict[str, Query] = {
         "listing.active",
     ),
     "fxRates": Query(FX_RATES, lambda w, t: {}, _rate),
+    **NODE_QUERIES,
 }
 
 
@@ -311,6 +314,19 @@ QUERY_ROWS += [
     Q("fxRates", "outsider-any-org", "rival.sales", SEEN),
     Q("fxRates", "wrong-role-viewer", "sup.viewer", SEEN),
     Q("fxRates", "right", "buyer.buyer", SEEN),
+]
+
+
+# listings through node(id) and nodes(ids): the same rules as listing(id)
+QUERY_ROWS += [
+    *node_rows("listing.active", seen=("buyer.buyer", "rival.sales"), hidden=("anonymous",)),
+    *node_rows(
+        "listing.archived",
+        seen=("sup.viewer", "platform.admin"),
+        hidden=("anonymous", "buyer.buyer", "rival.sales"),
+    ),
+    *node_rows("listing.pending", seen=("pending.sales",), hidden=("buyer.buyer",)),
+    *node_rows("listing.fallen", hidden=("buyer.buyer", "rival.sales")),
 ]
 
 

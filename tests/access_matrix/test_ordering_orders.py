@@ -17,6 +17,7 @@ import pytest
 from tests.access_matrix.harness import (
     FORBIDDEN,
     HIDDEN,
+    NODE_QUERIES,
     NOT_FOUND,
     OK,
     SEEN,
@@ -26,6 +27,7 @@ from tests.access_matrix.harness import (
     Row,
     Snapshot,
     World,
+    node_rows,
     run_mutation,
     run_query,
     truncate,
@@ -269,6 +271,7 @@ QUERIES: dict[str, Query] = {
     "approvalPolicy": Query(
         "{ approvalPolicy { upTo approvalsRequired } }", lambda w, t: {}, _policy
     ),
+    **NODE_QUERIES,
 }
 
 Q = Row
@@ -322,6 +325,23 @@ QUERY_ROWS += [
     Q("approvalPolicy", "outsider", "other.buyer", HIDDEN),
     Q("approvalPolicy", "wrong-role-supplier", "sup.sales", HIDDEN),
     Q("approvalPolicy", "right-viewer", "buyer.viewer", SEEN),
+]
+
+
+# orders through node(id) and nodes(ids): the same rules as purchaseOrder(id)
+QUERY_ROWS += [
+    *node_rows(
+        "po.sent",
+        seen=("buyer.viewer", "sup.viewer", "platform.admin"),
+        hidden=("anonymous", "other.buyer", "rival.sales"),
+    ),
+    *node_rows(
+        "po.draft",
+        seen=("buyer.viewer",),
+        hidden=("anonymous", "other.buyer", "rival.sales"),
+        xfail_hidden=("sup.sales",),
+        xfail=SUPPLIER_SEES_FROM_SENT,
+    ),
 ]
 
 

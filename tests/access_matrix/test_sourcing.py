@@ -20,6 +20,7 @@ from procurement.parties.models import VerificationStatus
 from tests.access_matrix.harness import (
     FORBIDDEN,
     HIDDEN,
+    NODE_QUERIES,
     NOT_FOUND,
     OK,
     SEEN,
@@ -29,6 +30,7 @@ from tests.access_matrix.harness import (
     Row,
     Snapshot,
     World,
+    node_rows,
     run_mutation,
     run_query,
     truncate,
@@ -128,6 +130,10 @@ async def build_world(api: Api) -> World:
         "q.win": win["id"],
         "q.draft": made["quote"]["id"],
         "question": asked["question"]["id"],
+        "rfqline.draft": draft["lines"][0]["id"],
+        "rfqline.open": open_["lines"][0]["id"],
+        "quoteline.sub": sub["lines"][0]["id"],
+        "quoteline.draft": made["quote"]["lines"][0]["id"],
         "missing.rfq": to_global_id("Rfq", MISSING_ID),
         "missing.quote": to_global_id("Quote", MISSING_ID),
         "missing.question": to_global_id("RfqQuestion", MISSING_ID),
@@ -473,6 +479,7 @@ QUERIES: dict[str, Query] = {
         "q.draft",
     ),
     "quote": Query("query Q($id: ID!) { quote(id: $id) { id } }", _id, _is("quote"), "q.sub"),
+    **NODE_QUERIES,
 }
 
 Q = Row
@@ -518,6 +525,39 @@ QUERY_ROWS: list[Row] = [
     Q("quote", "right-draft", "sup.admin", SEEN, target="q.draft"),
     Q("quote", "right-buyer", "buyer.viewer", SEEN),
     Q("quote", "missing", "sup.sales", HIDDEN, target="missing.quote"),
+]
+
+
+# every sourcing type through node(id) and nodes(ids): the same rules as the queries
+QUERY_ROWS += [
+    *node_rows(
+        "rfq.draft",
+        seen=("buyer.viewer", "platform.admin"),
+        hidden=("anonymous", "other.buyer", "sup.sales"),
+    ),
+    *node_rows("rfq.open", seen=("sup.sales",), hidden=("it.sales", "pending.sales")),
+    *node_rows(
+        "rfqline.draft", seen=("buyer.viewer",), hidden=("anonymous", "other.buyer", "sup.sales")
+    ),
+    *node_rows("rfqline.open", seen=("sup.sales",), hidden=("it.sales", "other.buyer")),
+    *node_rows(
+        "q.sub",
+        seen=("sup.sales", "buyer.viewer"),
+        hidden=("anonymous", "rival.sales", "other.buyer"),
+    ),
+    *node_rows("q.draft", seen=("sup.admin",), hidden=("buyer.viewer", "rival.sales")),
+    *node_rows(
+        "quoteline.sub",
+        seen=("sup.sales", "buyer.viewer"),
+        hidden=("anonymous", "rival.sales", "other.buyer"),
+    ),
+    *node_rows("quoteline.draft", seen=("sup.admin",), hidden=("buyer.viewer", "rival.sales")),
+    # an unanswered question: the buyer and the asker; no other supplier
+    *node_rows(
+        "question",
+        seen=("buyer.viewer", "sup.sales"),
+        hidden=("anonymous", "rival.sales", "other.buyer"),
+    ),
 ]
 
 
