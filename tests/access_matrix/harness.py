@@ -123,15 +123,21 @@ class Query:
 SNAPSHOT_SCHEMA = "access_matrix_snapshot"
 
 
+_TABLES: list[str] = []
+
+
 async def tables(db: Database) -> list[str]:
-    async with db.read() as s:
-        result = await s.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version' ORDER BY tablename"
+    """The application's tables (read once: the schema does not change during a run)."""
+    if not _TABLES:
+        async with db.read() as s:
+            result = await s.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                    "AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
             )
-        )
-        return [r[0] for r in result]
+            _TABLES.extend(r[0] for r in result)
+    return _TABLES
 
 
 async def truncate(db: Database) -> None:
@@ -141,18 +147,19 @@ async def truncate(db: Database) -> None:
 
 
 async def fingerprint(db: Database) -> dict[str, list[str]]:
-    """Every row of every table, so a refusal can be shown to write none.
+    """Every row of every table, so a refusal can be shown to write none (one query).
 
     ``last_used_at`` of API keys is left out: merely authenticating with a key sets it.
     """
-    out: dict[str, list[str]] = {}
+    names = await tables(db)
+    union = " UNION ALL ".join(
+        f"SELECT '{name}', (to_jsonb(t) - 'last_used_at')::text FROM {name} t" for name in names
+    )
+    out: dict[str, list[str]] = {name: [] for name in names}
     async with db.read() as s:
-        for table in await tables(db):
-            result = await s.execute(
-                text(f"SELECT (to_jsonb(t) - 'last_used_at')::text FROM {table} t")
-            )
-            out[table] = sorted(r[0] for r in result)
-    return out
+        for table, row in await s.execute(text(union)):
+            out[table].append(row)
+    return {name: sorted(found) for name, found in out.items()}
 
 
 class Snapshot:
@@ -162,6 +169,8 @@ class Snapshot:
         self.db = db
         self.dirty = False
         self._sequences: list[tuple[str, int | None]] = []
+        #: every table's rows as taken: the state before any row while not dirty
+        self.rows: dict[str, list[str]] = {}
 
     async def take(self) -> None:
         names = await tables(self.db)
@@ -176,6 +185,7 @@ class Snapshot:
                 text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname='public'")
             )
             self._sequences = [(r[0], r[1]) for r in result]
+        self.rows = await fingerprint(self.db)
         self.dirty = False
 
     async def restore(self) -> None:
@@ -186,8 +196,9 @@ class Snapshot:
         async with self.db.transaction() as s:
             # foreign keys are not checked while the rows go back: the copy was consistent
             await s.execute(text("SET LOCAL session_replication_role = replica"))
-            await s.execute(text(f"TRUNCATE {', '.join(names)}"))
+            # DELETE, not TRUNCATE: on a few rows it is many times faster (no new files)
             for name in names:
+                await s.execute(text(f"DELETE FROM public.{name}"))
                 await s.execute(
                     text(f"INSERT INTO public.{name} SELECT * FROM {SNAPSHOT_SCHEMA}.{name}")
                 )
@@ -228,7 +239,7 @@ async def run_mutation(api: Api, snap: Snapshot, world: World, op: Mutation, row
     await snap.restore()
     target = row.target or op.target
     variables = {**op.make_input(world, target), **resolve(world, row.extra)}
-    before = await fingerprint(api.db)
+    before = snap.rows  # restored, or unchanged since: reads and refusals write nothing
     snap.dirty = True
     payload = await api.mutate(op.document, variables, world.token(row.caller))
 
