@@ -46,6 +46,19 @@ async def add_user(api: Api, org: Org, label: str, roles: list[str]) -> str:
     return api.token_for(user)
 
 
+API_KEY_CREATE = """
+mutation K($input: ApiKeyCreateInput!) {
+  apiKeyCreate(input: $input) { secret errors { field code message } }
+}"""
+
+
+async def api_key(api: Api, admin_token: str, roles: list[str]) -> str:
+    """The secret of a new API key (an ERP system) of the admin's organisation."""
+    made = await api.mutate(API_KEY_CREATE, {"name": "ERP", "roles": roles}, admin_token)
+    assert made["errors"] == [], made
+    return str(made["secret"])
+
+
 async def _ok(shop: Shop, doc: str, input: dict[str, Any], token: str) -> dict[str, Any]:
     payload = await shop.act(doc, input, token=token)
     assert payload["errors"] == [], payload["errors"]
@@ -53,7 +66,8 @@ async def _ok(shop: Shop, doc: str, input: dict[str, Any], token: str) -> dict[s
 
 
 async def build_world(api: Api) -> World:
-    """Northwind (``buyer.*``) orders from ``sup`` (``sup.sales``, ``sup.viewer``);
+    """Northwind (``buyer.*``, ``buyer.key`` an ERP key with BUYER) orders from ``sup``
+    (``sup.sales``, ``sup.viewer``, ``sup.key`` with SUPPLIER_SALES);
     ``rival`` (another supplier) and ``other`` (another buyer) are outsiders.
 
     Orders (50 x 10.00 EUR unless said): ``po.draft``, ``po.pending`` (and
@@ -66,6 +80,7 @@ async def build_world(api: Api) -> World:
     platform = await api.platform_admin()
     sup_viewer = await add_user(api, shop.supplier, "viewer", ["VIEWER"])
     other_admin = await add_user(api, shop.other_buyer, "admin", ["ORG_ADMIN"])
+    sup_admin = await add_user(api, shop.supplier, "admin", ["ORG_ADMIN"])
     policy = await api.mutate(POLICY_SET, {"bands": POLICY}, shop.token("admin"))
     assert policy["errors"] == [], policy
     buyer, sales = shop.token("buyer"), shop.sales
@@ -157,6 +172,8 @@ async def build_world(api: Api) -> World:
         "rival.sales": shop.other_supplier.users["sales"].token,
         "other.buyer": shop.other_buyer.users["buyer"].token,
         "other.admin": other_admin,
+        "buyer.key": await api_key(api, shop.token("admin"), ["BUYER"]),
+        "sup.key": await api_key(api, sup_admin, ["SUPPLIER_SALES"]),
     }
     for label, actor in shop.buyer.users.items():
         tokens[f"buyer.{label}"] = actor.token

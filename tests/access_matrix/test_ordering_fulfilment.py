@@ -214,6 +214,13 @@ for _op in SUPPLIER_ACTS + BUYER_ACTS + SUPPLIER_DECIDES + BUYER_DECIDES:
     ]
 
 
+ROWS += [
+    M("shipmentCreate", "right-api-key", "sup.key", OK),
+    M("goodsReceiptCreate", "right-api-key", "buyer.key", OK),
+    M("invoiceAccept", "wrong-side-api-key", "sup.key", FORBIDDEN),
+]
+
+
 @pytest.mark.parametrize("row", [r.param() for r in ROWS])
 async def test_mutation(matrix_api: Api, snapshot: Snapshot, world: World, row: Row) -> None:
     await run_mutation(matrix_api, snapshot, world, MUTATIONS[row.operation], row)

@@ -176,11 +176,13 @@ MUTATION_ROWS: list[Row] = [
     M("purchaseOrderCreate", "wrong-role", "buyer.viewer", FORBIDDEN),
     M("purchaseOrderCreate", "wrong-role-supplier", "sup.sales", FORBIDDEN),
     M("purchaseOrderCreate", "right", "buyer.buyer", OK),
+    M("purchaseOrderCreate", "right-api-key", "buyer.key", OK),
     # approvalPolicySet: ORG_ADMINs, for their own organisation
     M("approvalPolicySet", "anonymous", "anonymous", UNAUTHENTICATED),
     M("approvalPolicySet", "outsider-sets-own-org", "other.admin", OK),
     M("approvalPolicySet", "wrong-role", "buyer.buyer", FORBIDDEN),
     M("approvalPolicySet", "wrong-role-approver", "buyer.approver", FORBIDDEN),
+    M("approvalPolicySet", "wrong-role-api-key", "buyer.key", FORBIDDEN),
     M("approvalPolicySet", "right", "buyer.admin", OK),
 ]
 
@@ -217,6 +219,10 @@ MUTATION_ROWS += _order_rows("purchaseOrderCancel", [VIEWER], "buyer.buyer", "fo
 MUTATION_ROWS += _order_rows("purchaseOrderAcknowledge", [SUP_VIEWER, THE_BUYER], "sup.sales", "")
 MUTATION_ROWS += _order_rows("purchaseOrderDecline", [SUP_VIEWER, THE_BUYER], "sup.sales", "")
 MUTATION_ROWS += [
+    # machine clients buy and sell, but approve nothing (an approval is a person's)
+    M("purchaseOrderSubmit", "right-api-key", "buyer.key", OK),
+    M("purchaseOrderApprove", "wrong-role-api-key", "buyer.key", FORBIDDEN),
+    M("purchaseOrderAcknowledge", "right-api-key", "sup.key", OK),
     # the requester never approves their own order, even with the role
     M(
         "purchaseOrderApprove",

@@ -35,6 +35,7 @@ from tests.access_matrix.harness import (
     run_query,
     truncate,
 )
+from tests.access_matrix.ordering_world import api_key
 from tests.helpers import Api
 from tests.sourcing_docs import (
     ASK,
@@ -69,8 +70,9 @@ SUSPENDED = "issue 9: users of a SUSPENDED supplier may not act as it — fixed 
 
 
 async def build_world(api: Api) -> World:
-    """Northwind (``buyer.*``) buys; ``sup``, ``rival`` (VERIFIED, the RFQs' category),
-    ``it`` (another category), ``pending`` and ``fallen`` (quoted, then SUSPENDED) sell.
+    """Northwind (``buyer.*``; ``buyer.key``, an ERP key with BUYER) buys; ``sup``
+    (``sup.key`` with SUPPLIER_SALES), ``rival`` (VERIFIED, the RFQs' category), ``it``
+    (another category), ``pending`` and ``fallen`` (quoted, then SUSPENDED) sell.
 
     RFQs: ``rfq.draft``; ``rfq.open`` (``q.sub`` by sup, ``q.fallen``, a question by
     sup); ``rfq.open2`` (``q.draft``, sup's draft); ``rfq.invited`` (DRAFT, sup
@@ -142,6 +144,8 @@ async def build_world(api: Api) -> World:
         gids[key] = org.gid
         for label, actor in org.users.items():
             tokens[f"{key}.{label}"] = actor.token
+    tokens["buyer.key"] = await api_key(api, m.buyer.users["admin"].token, ["BUYER"])
+    tokens["sup.key"] = await api_key(api, m.supplier.users["admin"].token, ["SUPPLIER_SALES"])
     rfqs = {"rfq.open": open_, "rfq.open2": open2}
     return World(tokens=tokens, gids=gids, data={"rfqs": rfqs, "category": m.category_gid})
 
@@ -360,6 +364,10 @@ MUTATION_ROWS: list[Row] = [
     M("rfqCreate", "wrong-role-supplier", "sup.sales", FORBIDDEN),
     M("rfqCreate", "wrong-role-platform-admin", "platform.admin", FORBIDDEN),
     M("rfqCreate", "right", "buyer.buyer", OK),
+    M("rfqCreate", "right-api-key", "buyer.key", OK),
+    M("rfqPublish", "right-api-key", "buyer.key", OK),
+    M("quoteSubmit", "right-api-key", "sup.key", OK),
+    M("quoteWithdraw", "outsider-api-key", "buyer.key", NOT_FOUND),
 ]
 # the buyer's writes on its own RFQ: anyone else's RFQ is not found, even one a supplier
 # may read (rfqClose and friends on rfq.open, which sup sees)
