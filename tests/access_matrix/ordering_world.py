@@ -101,7 +101,7 @@ async def build_world(api: Api) -> World:
     await _ok(shop, PO_SUBMIT_DOC, {"id": own_pending["id"]}, shop.token("buyer_approver"))
     approved = await shop.order("30")
     await _ok(shop, PO_SUBMIT_DOC, {"id": approved["id"]}, buyer)
-    sent = await shop.order("30")
+    sent = await shop.order("30", externalReference="ERP-PO-1")
     await _ok(shop, PO_SUBMIT_DOC, {"id": sent["id"]}, buyer)
     await _ok(shop, PO_SEND, {"id": sent["id"]}, buyer)
     ack = await shop.acknowledged("30")

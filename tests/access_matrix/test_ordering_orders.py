@@ -263,7 +263,10 @@ def _policy(data: dict[str, Any], world: World, target: str) -> bool:
 LIST = "{{ {field}(first: 100) {{ nodes {{ id }} }} }}"
 QUERIES: dict[str, Query] = {
     "purchaseOrder": Query(
-        "query Q($id: ID!) { purchaseOrder(id: $id) { id } }", _id, _order, "po.sent"
+        "query Q($id: ID, $ref: String) { purchaseOrder(id: $id, externalReference: $ref) { id } }",
+        _id,
+        _order,
+        "po.sent",
     ),
     "purchaseOrders": Query(
         LIST.format(field="purchaseOrders"), lambda w, t: {}, _listed("purchaseOrders"), "po.sent"
@@ -279,6 +282,8 @@ QUERIES: dict[str, Query] = {
     ),
     **NODE_QUERIES,
 }
+
+BY_REFERENCE = {"id": None, "ref": "ERP-PO-1"}
 
 Q = Row
 QUERY_ROWS: list[Row] = []
@@ -319,6 +324,16 @@ for _op in ("purchaseOrder", "purchaseOrders"):
     ]
 QUERY_ROWS += [
     Q("purchaseOrder", "missing", "buyer.viewer", HIDDEN, target="missing.po"),
+    # by external reference: the buyer's own key, even its supplier does not look it up
+    *(
+        Q("purchaseOrder", f"{kind}-by-reference", caller, expect, extra=BY_REFERENCE)
+        for kind, caller, expect in (
+            ("anonymous", "anonymous", HIDDEN),
+            ("outsider", "other.buyer", HIDDEN),
+            ("wrong-role-supplier", "sup.sales", HIDDEN),
+            ("right", "buyer.viewer", SEEN),
+        )
+    ),
     # purchaseOrdersAwaitingMyApproval: APPROVERs of the buyer, not the requester
     Q("purchaseOrdersAwaitingMyApproval", "anonymous", "anonymous", UNAUTHENTICATED),
     Q("purchaseOrdersAwaitingMyApproval", "outsider", "other.buyer", HIDDEN),

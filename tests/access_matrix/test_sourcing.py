@@ -86,7 +86,7 @@ async def build_world(api: Api) -> World:
         category_codes=["31000000"],
     )
     platform = await api.platform_admin()
-    draft = await m.rfq(publish=False)
+    draft = await m.rfq(publish=False, externalReference="ERP-RFQ-1")
     open_ = await m.rfq(title="Open RFQ")
     open2 = await m.rfq(title="Second open RFQ")
     invited = await m.rfq(visibility="INVITED", title="Invited RFQ")
@@ -473,7 +473,12 @@ QUERIES: dict[str, Query] = {
     "rfqs": Query(
         "{ rfqs(first: 100) { nodes { id } } }", lambda w, t: {}, _nodes_have("rfqs"), "rfq.draft"
     ),
-    "rfq": Query("query R($id: ID!) { rfq(id: $id) { id } }", _id, _is("rfq"), "rfq.draft"),
+    "rfq": Query(
+        "query R($id: ID, $ref: String) { rfq(id: $id, externalReference: $ref) { id } }",
+        _id,
+        _is("rfq"),
+        "rfq.draft",
+    ),
     "rfqFeed": Query(
         "{ rfqFeed(first: 100) { nodes { id } } }",
         lambda w, t: {},
@@ -489,6 +494,8 @@ QUERIES: dict[str, Query] = {
     "quote": Query("query Q($id: ID!) { quote(id: $id) { id } }", _id, _is("quote"), "q.sub"),
     **NODE_QUERIES,
 }
+
+BY_REFERENCE = {"id": None, "ref": "ERP-RFQ-1"}
 
 Q = Row
 QUERY_ROWS: list[Row] = [
@@ -511,6 +518,16 @@ QUERY_ROWS: list[Row] = [
     Q("rfq", "right-supplier-who-quoted-closed", "sup.sales", SEEN, target="rfq.closed"),
     Q("rfq", "right-platform-admin", "platform.admin", SEEN),
     Q("rfq", "missing", "buyer.viewer", HIDDEN, target="missing.rfq"),
+    # by external reference: the buying organisation's own key, meaningless to anyone else
+    *(
+        Q("rfq", f"{kind}-by-reference", caller, expect, extra=BY_REFERENCE)
+        for kind, caller, expect in (
+            ("anonymous", "anonymous", HIDDEN),
+            ("outsider", "other.buyer", HIDDEN),
+            ("outsider-supplier", "sup.sales", HIDDEN),
+            ("right", "buyer.viewer", SEEN),
+        )
+    ),
     # rfqFeed: suppliers' staff, OPEN RFQs they may quote on
     Q("rfqFeed", "anonymous", "anonymous", UNAUTHENTICATED),
     Q("rfqFeed", "outsider-other-category", "it.sales", HIDDEN),
