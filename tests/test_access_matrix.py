@@ -10,7 +10,9 @@ the rules of DESIGN §2 line by line, and a change to a rule fails exactly one r
 - the right caller succeeds, and the change is then read back to prove it happened;
 - a refused mutation changes nothing at all (every parties table is compared).
 
-Every case builds its own world (the database is emptied before each test).
+Every case builds its own world (the database is emptied before each test).  The other
+domains' matrices are in ``tests/access_matrix/``, whose ``test_coverage.py`` holds the
+whole schema, these operations included, to rows for every kind of caller.
 """
 
 from __future__ import annotations
