@@ -269,16 +269,13 @@ class MutationCase:
     expect: str | tuple[str, str | None]
     target: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    #: the issue item and branch that makes the row pass (until then: strict xfail)
-    xfail: str | None = None
 
     @property
     def id(self) -> str:
         return f"{self.operation}-{self.kind}"
 
     def param(self) -> Any:
-        marks = [pytest.mark.xfail(strict=True, reason=self.xfail)] if self.xfail else []
-        return pytest.param(self, id=self.id, marks=marks)
+        return pytest.param(self, id=self.id)
 
 
 InputBuilder = Callable[[Api, World, str], Awaitable[dict[str, Any]]]
@@ -526,7 +523,6 @@ MUTATION_CASES: list[MutationCase] = [
         ("SELF_GRANT", "roles"),
         target="a.admin",
         extra={"roles": ["ORG_ADMIN", "APPROVER"], "approvalLimit": "50000"},
-        xfail="issue 9: no one grants themselves APPROVER — fixed on branch i9-orders",
     ),
     M("userUpdate", "platform-admin", "platform.admin", OK),
     M(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import Counter
 
@@ -215,7 +216,7 @@ async def test_database_errors_are_logged_without_their_values(
     admin = org.users["admin"]
     secret_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0LXNhbHQ$SECRET-HASH-VALUE"
 
-    async def failing_get_user(session, viewer, user_id):  # type: ignore[no-untyped-def]
+    async def failing_users_by_id(session, viewer, ids):  # type: ignore[no-untyped-def]
         await session.execute(
             text(
                 "INSERT INTO app_user (organization_id, email, email_normalized, full_name,"
@@ -224,9 +225,12 @@ async def test_database_errors_are_logged_without_their_values(
             {"org": org.id, "email": admin.email, "hash": secret_hash},
         )
 
-    from procurement.parties import users
+    from graphql_schema import node
 
-    monkeypatch.setattr(users, "get_user", failing_get_user)
+    source = node._sources["User"]
+    monkeypatch.setitem(
+        node._sources, "User", dataclasses.replace(source, load=failing_users_by_id)
+    )
     with caplog.at_level(logging.INFO):
         r = await api.raw(
             "query($id: ID!) { node(id: $id) { id } }", {"id": admin.gid}, admin.token

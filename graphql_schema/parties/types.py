@@ -145,6 +145,8 @@ class Organization(Node):
         ctx = _ctx(info)
         v = ctx.viewer
         assert self._model.id is not None
+        if v is None:  # the registration payload, read before its admin has signed in
+            return None
         async with ctx.db.read() as s:
             page = await user_service.list_users(s, v, self._model.id, first=first, after=after)
         return connection(page, User.from_model)

@@ -48,7 +48,7 @@ from procurement.ordering.models import (
 from procurement.ordering.orders import order_lines
 from procurement.ordering.queries import visible_orders
 from procurement.parties.models import Organization
-from procurement.viewer import Viewer
+from procurement.viewer import Viewer, require_viewer
 
 ZERO = Decimal(0)
 
@@ -339,7 +339,9 @@ async def _child_for(
     expected_version: int | None,
 ) -> tuple[Viewer, PurchaseOrder, Any]:
     """An invoice or return of an order the viewer sees, then the order checked for
-    ``action`` and locked (``load_for``), then the record itself locked."""
+    ``action`` and locked (``load_for``), then the record itself locked.  An anonymous
+    caller is told to sign in before anything is looked up, as everywhere else."""
+    require_viewer(viewer)
     found = (
         await session.execute(
             select(model.purchase_order_id)

@@ -41,7 +41,7 @@ class Row:
     ``kind`` starts with one of ``KINDS`` (``outsider-supplier``...), ``target``
     overrides the operation's default target and ``extra`` adds to its input or
     variables (a string ``"gid:<key>"`` in it stands for the world's global id of
-    ``<key>``).  ``xfail`` names the issue item and branch that makes the row pass.
+    ``<key>``).
     """
 
     operation: str
@@ -50,15 +50,13 @@ class Row:
     expect: Expect
     target: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    xfail: str | None = None
 
     @property
     def id(self) -> str:
         return f"{self.operation}-{self.kind}"
 
     def param(self) -> Any:
-        marks = [pytest.mark.xfail(strict=True, reason=self.xfail)] if self.xfail else []
-        return pytest.param(self, id=self.id, marks=marks)
+        return pytest.param(self, id=self.id)
 
 
 def kinds_of(rows: list[Row]) -> dict[str, set[str]]:
@@ -302,17 +300,11 @@ def node_rows(
     *,
     seen: tuple[str, ...] = (),
     hidden: tuple[str, ...] = (),
-    xfail_hidden: tuple[str, ...] = (),
-    xfail: str | None = None,
 ) -> list[Row]:
     """``node(id)`` and ``nodes(ids)`` show ``target`` to the ``seen`` callers only: to
-    the ``hidden`` ones (and the ``xfail_hidden`` ones, once ``xfail`` is fixed) it is
-    null, as a nonexistent object is."""
+    the ``hidden`` ones it is null, as a nonexistent object is."""
     rows: list[Row] = []
     for op in ("node", "nodes"):
         rows += [Row(op, f"{target}-as-{c}", c, SEEN, target=target) for c in seen]
         rows += [Row(op, f"{target}-as-{c}", c, HIDDEN, target=target) for c in hidden]
-        rows += [
-            Row(op, f"{target}-as-{c}", c, HIDDEN, target=target, xfail=xfail) for c in xfail_hidden
-        ]
     return rows

@@ -47,7 +47,6 @@ from tests.test_fulfilment_and_catalog import (
 )
 
 MISSING_ID = 10**9
-SUSPENDED = "issue 9: users of a SUSPENDED supplier may not act as it — fixed on branch i9-sessions"
 TODAY = datetime.now(UTC).date().isoformat()
 
 # --- the world ---------------------------------------------------------------------------
@@ -188,7 +187,7 @@ MUTATION_ROWS: list[Row] = [
     M("listingCreate", "wrong-role", "sup.viewer", FORBIDDEN),
     M("listingCreate", "wrong-role-admin", "sup.admin", FORBIDDEN),
     M("listingCreate", "wrong-role-buyer", "buyer.buyer", FORBIDDEN),
-    M("listingCreate", "wrong-role-suspended-supplier", "fallen.sales", FORBIDDEN, xfail=SUSPENDED),
+    M("listingCreate", "wrong-role-suspended-supplier", "fallen.sales", FORBIDDEN),
     M("listingCreate", "right", "sup.sales", OK),
 ]
 for _op in ("listingUpdate", "listingArchive"):
@@ -205,7 +204,6 @@ for _op in ("listingUpdate", "listingArchive"):
             "fallen.sales",
             FORBIDDEN,
             target="listing.fallen",
-            xfail=SUSPENDED,
         ),
         M(_op, "right", "sup.sales", OK),
     ]

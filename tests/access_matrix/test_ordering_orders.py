@@ -47,10 +47,6 @@ from tests.ordering_docs import (
     PO_SUBMIT,
 )
 
-SUPPLIER_SEES_FROM_SENT = (
-    "issue 9: a supplier sees an order from the moment it is sent (not DRAFT, "
-    "PENDING_APPROVAL or APPROVED) — fixed on branch i9-orders"
-)
 POLICY_SET = """
 mutation P($input: ApprovalPolicySetInput!) {
   approvalPolicySet(input: $input) {
@@ -199,9 +195,7 @@ def _order_rows(op: str, wrong: list[tuple[str, str]], right: str, supplier: str
     ]
     rows += [M(op, f"wrong-role-{label}", caller, FORBIDDEN) for label, caller in wrong]
     if supplier == "hidden":
-        rows.append(
-            M(op, "wrong-side-supplier", "sup.sales", NOT_FOUND, xfail=SUPPLIER_SEES_FROM_SENT)
-        )
+        rows.append(M(op, "wrong-side-supplier", "sup.sales", NOT_FOUND))
     elif supplier == "forbidden":
         rows.append(M(op, "wrong-side-supplier", "sup.sales", FORBIDDEN))
     rows.append(M(op, "right", right, OK))
@@ -303,7 +297,6 @@ for _op in ("purchaseOrder", "purchaseOrders"):
             "sup.sales",
             HIDDEN,
             target="po.draft",
-            xfail=SUPPLIER_SEES_FROM_SENT,
         ),
         Q(
             _op,
@@ -311,7 +304,6 @@ for _op in ("purchaseOrder", "purchaseOrders"):
             "sup.sales",
             HIDDEN,
             target="po.pending",
-            xfail=SUPPLIER_SEES_FROM_SENT,
         ),
         Q(
             _op,
@@ -319,7 +311,6 @@ for _op in ("purchaseOrder", "purchaseOrders"):
             "sup.sales",
             HIDDEN,
             target="po.approved",
-            xfail=SUPPLIER_SEES_FROM_SENT,
         ),
     ]
 QUERY_ROWS += [
@@ -359,9 +350,7 @@ QUERY_ROWS += [
     *node_rows(
         "po.draft",
         seen=("buyer.viewer",),
-        hidden=("anonymous", "other.buyer", "rival.sales"),
-        xfail_hidden=("sup.sales",),
-        xfail=SUPPLIER_SEES_FROM_SENT,
+        hidden=("anonymous", "other.buyer", "rival.sales", "sup.sales"),
     ),
 ]
 

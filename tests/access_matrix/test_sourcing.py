@@ -64,7 +64,6 @@ ANSWER = """
 mutation Answer($input: RfqQuestionAnswerInput!) {
   rfqQuestionAnswer(input: $input) { question { id answer } errors { field code message } }
 }"""
-SUSPENDED = "issue 9: users of a SUSPENDED supplier may not act as it — fixed on branch i9-sessions"
 
 # --- the world ---------------------------------------------------------------------------
 
@@ -414,7 +413,6 @@ MUTATION_ROWS += [
         "fallen.sales",
         FORBIDDEN,
         target="q.fallen",
-        xfail=SUSPENDED,
     ),
     # rfqQuestionAsk: sales staff of a supplier that may see the RFQ
     M("rfqQuestionAsk", "anonymous", "anonymous", UNAUTHENTICATED),
@@ -427,7 +425,6 @@ MUTATION_ROWS += [
         "wrong-role-suspended-supplier",
         "fallen.sales",
         FORBIDDEN,
-        xfail=SUSPENDED,
     ),
     M("rfqQuestionAsk", "right", "sup.sales", OK),
     # rfqQuestionAnswer: the buyer's BUYERs; the asker does not see the question to answer
