@@ -88,13 +88,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _loads(raw: str | bytes, what: str) -> Any:
+    """JSON, or a 400: a body nested deeper than Python's recursion limit raises
+    RecursionError in ``json.loads``, which would otherwise escape as a plain-text 500."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError(400, f"{what} is not valid JSON", "BAD_REQUEST") from exc
+    except RecursionError as exc:
+        raise RequestError(400, f"{what} is nested too deeply", "BAD_REQUEST") from exc
+
+
 def _json_param(raw: str | None, name: str) -> Any:
     if raw is None or raw == "":
         return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise RequestError(400, f"'{name}' is not valid JSON", "BAD_REQUEST") from exc
+    return _loads(raw, f"'{name}'")
 
 
 async def _params(request: Request, settings: Settings) -> dict[str, Any]:
@@ -111,10 +119,7 @@ async def _params(request: Request, settings: Settings) -> dict[str, Any]:
         if ctype != JSON:
             raise RequestError(415, f"Send the request as {JSON}", "UNSUPPORTED_MEDIA_TYPE")
         body = await _read_body(request, settings.max_body_bytes)
-        try:
-            params = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RequestError(400, "The body is not valid JSON", "BAD_REQUEST") from exc
+        params = _loads(body, "The body")
         if isinstance(params, list):
             raise RequestError(400, "Batched requests are not supported", "BAD_REQUEST")
         if not isinstance(params, dict):

@@ -23,6 +23,7 @@ from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.catalog.schema import CatalogMutation, CatalogQuery
 from graphql_schema.comparison.mutations import ComparisonMutation
+from graphql_schema.input_guard import guard_arguments
 from graphql_schema.limits import QueryCostLimit
 from graphql_schema.money.schema import MoneyMutation, MoneyQuery
 from graphql_schema.node import Node, resolve_node
@@ -115,7 +116,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryCostLimit(max_cost=settings.max_query_cost),
         lambda: _Mask(should_mask_error=lambda e: not is_client_error(e)),
     ]
-    return ProcurementSchema(
+    schema = ProcurementSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -132,3 +133,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             QuoteLine,
         ],
     )
+    guard_arguments(schema._schema)
+    return schema

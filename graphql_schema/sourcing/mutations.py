@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
+from graphql_schema.input_guard import column, limited
 from graphql_schema.sourcing.inputs import (
     QuoteFieldsMixin,
     RfqCreateInput,
@@ -24,7 +25,12 @@ from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import questions, quotes, rfqs
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import Rfq as RfqModel
+from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
+from procurement.values import Limits
 from procurement.viewer import Viewer
+
+#: a withdrawal reason is kept in the audit log, not in a column of its own
+REASON_LIMITS = Limits(max_length=2000)
 
 
 @strawberry.input
@@ -36,7 +42,7 @@ class RfqActionInput:
 @strawberry.input
 class RfqCancelInput:
     id: strawberry.ID
-    reason: str
+    reason: str = column(RfqModel.cancel_reason)
     expected_version: int | None = None
 
 
@@ -83,20 +89,20 @@ class QuoteSubmitInput(QuoteFieldsMixin):
 @strawberry.input
 class QuoteWithdrawInput:
     id: strawberry.ID
-    reason: str | None = None
+    reason: str | None = limited(REASON_LIMITS, default=None)
     expected_version: int | None = None
 
 
 @strawberry.input
 class RfqQuestionAskInput:
     rfq_id: strawberry.ID
-    question: str
+    question: str = column(RfqQuestionModel.question)
 
 
 @strawberry.input
 class RfqQuestionAnswerInput:
     id: strawberry.ID
-    answer: str
+    answer: str = column(RfqQuestionModel.answer)
 
 
 @strawberry.type
