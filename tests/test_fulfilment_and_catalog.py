@@ -185,7 +185,7 @@ async def test_partial_shipments_and_receipts(api: Api) -> None:
     p = await receive(shop, po, "28", "2")
     assert p["errors"] == [] and p["purchaseOrder"]["status"] == "IN_FULFILMENT"
     assert (line(p)["acceptedQuantity"], line(p)["rejectedQuantity"]) == ("28.0000", "2.0000")
-    assert p["purchaseOrder"]["receipts"][0]["lines"][0]["accepted"] == "28"
+    assert p["purchaseOrder"]["receipts"][0]["lines"][0]["accepted"] == "28.0000"
 
     p = await ship(shop, po, "20")
     assert p["errors"] == [] and line(p)["shippedQuantity"] == "50.0000"
@@ -488,8 +488,8 @@ async def test_return_request_approve_receive_and_reject(api: Api) -> None:
     assert p["errors"] == [] and p["returnRequest"]["status"] == "REQUESTED"
     final = await reload(api, shop, po)
     assert [(r["status"], r["lines"][0]["quantity"]) for r in final["returns"]] == [
-        ("RECEIVED", "20"),
-        ("REJECTED", "8"),
+        ("RECEIVED", "20.0000"),
+        ("REJECTED", "8.0000"),
         ("REQUESTED", "8"),
     ]
     assert final["returns"][0]["reason"] == "Threads damaged"
