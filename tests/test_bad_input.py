@@ -90,23 +90,45 @@ async def refused(
 
 
 class World:
+    """The parties a case needs, made on first use: a case sets up only its own part."""
+
     def __init__(self, api: Api) -> None:
         self.api = api
+        self._market: Market | None = None
+        self._rfq: dict[str, Any] | None = None
+        self._shop: Shop | None = None
+        self._po: dict[str, Any] | None = None
 
-    async def setup(self) -> World:
-        self.market = await Market(self.api).setup()
-        self.rfq = await self.market.rfq()
-        async with self.api.db.transaction() as s:  # the shop's parties reuse these names
-            await s.execute(
-                text("UPDATE organization SET name = name || ' (M)', name_key = name_key || ' m'")
-            )
-        self.shop = await Shop(self.api).setup()
-        self.po = await self.shop.acknowledged("50")
-        return self
+    async def market(self) -> Market:
+        if self._market is None:
+            if self._shop is not None:
+                raise AssertionError("set up the market before the shop (same names)")
+            self._market = await Market(self.api).setup()
+            async with self.api.db.transaction() as s:  # the shop's parties reuse names
+                await s.execute(
+                    text(
+                        "UPDATE organization SET name = name || ' (M)', name_key = name_key || ' m'"
+                    )
+                )
+        return self._market
 
-    @property
-    def sales(self) -> str:
-        return self.market.supplier.users["sales"].token
+    async def rfq(self) -> dict[str, Any]:
+        if self._rfq is None:
+            self._rfq = await (await self.market()).rfq()
+        return self._rfq
+
+    async def sales(self) -> str:
+        return (await self.market()).supplier.users["sales"].token
+
+    async def shop(self) -> Shop:
+        if self._shop is None:
+            self._shop = await Shop(self.api).setup()
+        return self._shop
+
+    async def po(self) -> dict[str, Any]:
+        if self._po is None:
+            self._po = await (await self.shop()).acknowledged("50")
+        return self._po
 
 
 Case = Callable[[World, str, Any], Awaitable[list[tuple[str | None, str]]]]
@@ -117,21 +139,22 @@ async def register(w: World, field: str, value: Any) -> list[tuple[str | None, s
 
 
 async def rfq_create(w: World, field: str, value: Any) -> list[tuple[str | None, str]]:
-    data = rfq_input(w.market.category_gid)
+    m = await w.market()
+    data = rfq_input(m.category_gid)
     if field.startswith("lines[0]."):
         data["lines"][0][field.split(".", 1)[1]] = value
     else:
         data[field] = value
-    return await refused(w.api, RFQ_CREATE, data, w.market.buyer_token)
+    return await refused(w.api, RFQ_CREATE, data, m.buyer_token)
 
 
 async def quote_submit(w: World, field: str, value: Any) -> list[tuple[str | None, str]]:
-    data = quote_input(w.rfq)
+    data = quote_input(await w.rfq())
     if field.startswith("lines[0]."):
         data["lines"][0][field.split(".", 1)[1]] = value
     else:
         data[field] = value
-    return await refused(w.api, QUOTE_SUBMIT, data, w.sales)
+    return await refused(w.api, QUOTE_SUBMIT, data, await w.sales())
 
 
 LISTING = {
@@ -146,27 +169,29 @@ LISTING = {
 
 
 async def listing_create(w: World, field: str, value: Any) -> list[tuple[str | None, str]]:
-    return await refused(w.api, LISTING_CREATE, {**LISTING, field: value}, w.sales)
+    return await refused(w.api, LISTING_CREATE, {**LISTING, field: value}, await w.sales())
 
 
 async def po_create(w: World, field: str, value: Any) -> list[tuple[str | None, str]]:
-    line = {"listingId": to_global_id("Listing", w.shop.listing_id), "quantity": "50"}
+    shop = await w.shop()
+    line = {"listingId": to_global_id("Listing", shop.listing_id), "quantity": "50"}
     data: dict[str, Any] = {"lines": [line], "deliveryAddress": ADDRESS}
     if field.startswith("lines[0]."):
         line[field.split(".", 1)[1]] = value
     else:
         data[field] = value
-    return await refused(w.api, PO_CREATE, data, w.shop.token("buyer"))
+    return await refused(w.api, PO_CREATE, data, shop.token("buyer"))
 
 
 async def shipment_create(w: World, field: str, value: Any) -> list[tuple[str | None, str]]:
-    line = {"lineId": w.po["lines"][0]["id"], "quantity": "10"}
-    data: dict[str, Any] = {"purchaseOrderId": w.po["id"], "lines": [line], "carrier": "DHL"}
+    po = await w.po()
+    line = {"lineId": po["lines"][0]["id"], "quantity": "10"}
+    data: dict[str, Any] = {"purchaseOrderId": po["id"], "lines": [line], "carrier": "DHL"}
     if field.startswith("lines[0]."):
         line[field.split(".", 1)[1]] = value
     else:
         data[field] = value
-    return await refused(w.api, SHIP, data, w.shop.sales)
+    return await refused(w.api, SHIP, data, (await w.shop()).sales)
 
 
 # (mutation, field, the column whose length bounds it)
@@ -196,7 +221,7 @@ def _case_id(case: tuple[Case, str, Any]) -> str:
 async def test_text_with_characters_postgresql_refuses_is_a_typed_error(
     api: Api, case: tuple[Case, str, Any]
 ) -> None:
-    w = await World(api).setup()
+    w = World(api)
     mutation, field, _ = case
     assert await mutation(w, field, NUL) == [(field, "INVALID_CHARACTERS")]
     assert await mutation(w, field, SURROGATE) == [(field, "INVALID_CHARACTERS")]
@@ -206,16 +231,11 @@ async def test_text_with_characters_postgresql_refuses_is_a_typed_error(
 async def test_text_longer_than_its_column_is_too_long(
     api: Api, case: tuple[Case, str, Any]
 ) -> None:
-    w = await World(api).setup()
+    w = World(api)
     mutation, field, column = case
     assert await mutation(w, field, "x" * (_length(column) + 1)) == [(field, "TOO_LONG")]
 
 
-@pytest.mark.parametrize(
-    "value",
-    ["NaN", "Infinity", "-Infinity", "sNaN", "1e999999", "-1e999999", 1e308],
-    ids=str,
-)
 @pytest.mark.parametrize(
     "case",
     [
@@ -232,11 +252,12 @@ async def test_text_longer_than_its_column_is_too_long(
     ids=lambda c: f"{c[0].__name__}.{c[1]}",
 )
 async def test_non_finite_or_huge_decimals_are_out_of_range(
-    api: Api, case: tuple[Case, str], value: Any
+    api: Api, case: tuple[Case, str]
 ) -> None:
-    w = await World(api).setup()
+    w = World(api)
     mutation, field = case
-    assert await mutation(w, field, value) == [(field, "OUT_OF_RANGE")]
+    for value in ["NaN", "Infinity", "-Infinity", "sNaN", "1e999999", "-1e999999", 1e308]:
+        assert await mutation(w, field, value) == [(field, "OUT_OF_RANGE")], value
 
 
 @pytest.mark.parametrize(
@@ -258,7 +279,7 @@ async def test_more_decimals_than_stored_is_too_precise(
     api: Api, case: tuple[Case, str, str]
 ) -> None:
     """0.00001 in a 4-decimal column would pass "greater than zero" and be stored as 0."""
-    w = await World(api).setup()
+    w = World(api)
     mutation, field, value = case
     assert await mutation(w, field, value) == [(field, "TOO_PRECISE")]
 
@@ -281,13 +302,13 @@ async def test_more_decimals_than_stored_is_too_precise(
 async def test_dates_off_the_calendar_are_out_of_range(
     api: Api, case: tuple[Case, str, str]
 ) -> None:
-    w = await World(api).setup()
+    w = World(api)
     mutation, field, value = case
     assert await mutation(w, field, value) == [(field, "OUT_OF_RANGE")]
 
 
 async def test_a_time_without_offset_is_refused(api: Api) -> None:
-    w = await World(api).setup()
+    w = World(api)
     assert await rfq_create(w, "deadline", "2030-01-01T00:00:00") == [("deadline", "INVALID")]
 
 
@@ -306,15 +327,15 @@ NODE = "query N($id: ID!) { node(id: $id) { id } }"
     [_b64(f"Rfq:{BIG_ID}"), _b64(f"Rfq:{2**70}"), _b64("Rfq:" + "9" * 40), _b64("Rfq:-1")],
 )
 async def test_ids_overflowing_bigint_find_nothing(api: Api, gid: str) -> None:
-    w = await World(api).setup()
-    for token in (None, w.market.buyer_token):
+    w = World(api)
+    for token in (None, (await w.market()).buyer_token):
         r = await post(api, NODE, {"id": gid}, token)
         assert r.status_code == 200
         assert r.json() == {"data": {"node": None}}
 
 
 async def test_ids_overflowing_bigint_in_a_mutation_are_invalid_id(api: Api) -> None:
-    w = await World(api).setup()
+    w = World(api)
     assert await quote_submit(w, "rfqId", _b64(f"Rfq:{BIG_ID}")) == [("rfqId", "INVALID_ID")]
     field = "lines[0].listingId"
     assert await po_create(w, field, _b64(f"Listing:{2**70}")) == [(field, "INVALID_ID")]
@@ -336,24 +357,26 @@ FORGED = [
 ]
 
 
-@pytest.mark.parametrize("raw", FORGED)
-async def test_forged_cursors_are_invalid_cursor(api: Api, raw: str) -> None:
-    w = await World(api).setup()
-    for query, token in [
-        ("query F($a: String) { rfqFeed(after: $a) { edges { cursor } } }", w.sales),
-        ("query F($a: String) { rfqs(after: $a) { edges { cursor } } }", w.market.buyer_token),
-        ("query F($a: String) { listings(after: $a) { nodes { id } } }", w.sales),
-    ]:
-        r = await post(api, query, {"a": _b64(raw)}, token)
-        assert r.status_code == 200, r.text
-        (error,) = r.json()["errors"]
-        assert error["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}, error
+async def test_forged_cursors_are_invalid_cursor(api: Api) -> None:
+    w = World(api)
+    market = await w.market()
+    queries = [
+        ("query F($a: String) { rfqFeed(after: $a) { edges { cursor } } }", await w.sales()),
+        ("query F($a: String) { rfqs(after: $a) { edges { cursor } } }", market.buyer_token),
+        ("query F($a: String) { listings(after: $a) { nodes { id } } }", await w.sales()),
+    ]
+    for raw in FORGED:
+        for query, token in queries:
+            r = await post(api, query, {"a": _b64(raw)}, token)
+            assert r.status_code == 200, r.text
+            (error,) = r.json()["errors"]
+            assert error["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}, raw
 
 
 async def test_a_cursor_too_long_to_be_real_names_after(api: Api) -> None:
-    w = await World(api).setup()
+    w = World(api)
     query = "query F($a: String) { rfqFeed(after: $a) { edges { cursor } } }"
-    r = await post(api, query, {"a": _b64("[" * 100_000 + "]" * 100_000)}, w.sales)
+    r = await post(api, query, {"a": _b64("[" * 100_000 + "]" * 100_000)}, await w.sales())
     (error,) = r.json()["errors"]
     assert error["extensions"]["field"] == "after"
     assert error["extensions"]["code"] in {"INVALID_CURSOR", "TOO_LONG"}
@@ -403,38 +426,38 @@ query L($id: ID!) { listing(id: $id) { unitPrice { amount } moq tiers { minQuant
 
 
 async def test_listing_payload_equals_a_later_read(api: Api) -> None:
-    w = await World(api).setup()
+    w = World(api)
     data = {
         **LISTING,
         "unitPrice": "2.123456",
         "moq": "1.5E+2",
         "tiers": [{"minQuantity": "1E+3", "unitPrice": "2"}],
     }
-    p = await api.mutate(LISTING_CREATE, data, w.sales)
+    p = await api.mutate(LISTING_CREATE, data, await w.sales())
     assert p["errors"] == []
     created = p["listing"]
-    read = (await api.gql(LISTING_READ, {"id": created["id"]}, w.sales))["listing"]
+    read = (await api.gql(LISTING_READ, {"id": created["id"]}, await w.sales()))["listing"]
     assert created["unitPrice"]["amount"] == read["unitPrice"]["amount"] == "2.123456"
     assert created["moq"] == read["moq"] == "150.0000"
     assert created["tiers"] == read["tiers"]
 
 
 async def test_deadline_payload_is_the_stored_utc_time(api: Api) -> None:
-    w = await World(api).setup()
+    w = World(api)
     deadline = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
     p = await api.mutate(
         RFQ_CREATE,
         rfq_input(
-            w.market.category_gid,
+            (await w.market()).category_gid,
             deadline=deadline.astimezone(timezone(timedelta(hours=8))).isoformat(),
         ),
-        w.market.buyer_token,
+        (await w.market()).buyer_token,
     )
     assert p["errors"] == []
     read = await api.gql(
         "query R($id: ID!) { rfq(id: $id) { deadline lines { quantity } } }",
         {"id": p["rfq"]["id"]},
-        w.market.buyer_token,
+        (await w.market()).buyer_token,
     )
     assert p["rfq"]["deadline"] == read["rfq"]["deadline"] == deadline.isoformat()
     assert [ln["quantity"] for ln in p["rfq"]["lines"]] == [
@@ -447,9 +470,9 @@ async def test_deadline_payload_is_the_stored_utc_time(api: Api) -> None:
 
 async def test_line_total_overflowing_its_column_is_out_of_range(api: Api) -> None:
     """A price and a quantity each within their columns whose product is not."""
-    w = await World(api).setup()
+    w = World(api)
     async with api.db.transaction() as s:
-        listing = await s.get(Listing, w.shop.listing_id)
+        listing = await s.get(Listing, (await w.shop()).listing_id)
         assert listing is not None
         listing.unit_price = Decimal("999999999.99")
         listing.tiers = []
@@ -458,7 +481,7 @@ async def test_line_total_overflowing_its_column_is_out_of_range(api: Api) -> No
 
 
 async def test_below_the_moq_has_its_own_code(api: Api) -> None:
-    w = await World(api).setup()  # the shop's listing has MOQ 10
+    w = World(api)  # the shop's listing has MOQ 10
     field = "lines[0].quantity"
     assert await po_create(w, field, "5") == [(field, "BELOW_MOQ")]
     # one error per problem: zero is not positive, and not also below the MOQ
@@ -466,6 +489,6 @@ async def test_below_the_moq_has_its_own_code(api: Api) -> None:
 
 
 async def test_over_shipment_has_its_own_code(api: Api) -> None:
-    w = await World(api).setup()  # 50 ordered, no tolerance
+    w = World(api)  # 50 ordered, no tolerance
     field = "lines[0].quantity"
     assert await shipment_create(w, field, "51") == [(field, "OVER_SHIPMENT")]

@@ -25,7 +25,7 @@ from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import questions, quotes, rfqs
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import Rfq as RfqModel
-from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
+from procurement.sourcing.questions import MAX_TEXT
 from procurement.values import Limits
 from procurement.viewer import Viewer
 
@@ -96,13 +96,13 @@ class QuoteWithdrawInput:
 @strawberry.input
 class RfqQuestionAskInput:
     rfq_id: strawberry.ID
-    question: str = column(RfqQuestionModel.question)
+    question: str = limited(Limits(max_length=MAX_TEXT))
 
 
 @strawberry.input
 class RfqQuestionAnswerInput:
     id: strawberry.ID
-    answer: str = column(RfqQuestionModel.answer)
+    answer: str = limited(Limits(max_length=MAX_TEXT))
 
 
 @strawberry.type
