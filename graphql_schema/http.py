@@ -182,6 +182,13 @@ async def graphql_endpoint(request: Request) -> Response:
     token_var = request_id_var.set(request_id)
     try:
         return await _handle(request, settings, db, request_id)
+    except Exception:
+        # a bug, not the client's fault: logged in full here, a JSON error body there
+        # (never a plain-text 500 or a stack trace)
+        log.exception("unexpected error handling request %s", request_id)
+        return _respond(
+            _error_body("Unexpected error.", "INTERNAL_SERVER_ERROR"), 500, JSON, request_id
+        )
     finally:
         request_id_var.reset(token_var)
 

@@ -492,3 +492,25 @@ async def test_over_shipment_has_its_own_code(api: Api) -> None:
     w = World(api)  # 50 ordered, no tolerance
     field = "lines[0].quantity"
     assert await shipment_create(w, field, "51") == [(field, "OVER_SHIPMENT")]
+
+
+async def test_an_unexpected_failure_is_a_json_500_not_plain_text(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever escapes every check (a bug) still answers in the protocol's format."""
+    import graphql_schema.http as http
+
+    async def broken(*args: Any) -> Any:
+        raise RecursionError("somewhere deep")
+
+    monkeypatch.setattr(http, "_params", broken)
+    r = await api.client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"accept": "application/json"}
+    )
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json() == {
+        "errors": [
+            {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
+    }
