@@ -42,8 +42,8 @@ PASSWORD_LIMITS = Limits(max_length=4 * MAX_PASSWORD)
 
 @strawberry.input
 class TokenCreateInput:
-    email: str
-    password: str
+    email: str = column(UserModel.email)
+    password: str = limited(PASSWORD_LIMITS)
 
 
 @strawberry.input
