@@ -21,12 +21,13 @@ from sqlalchemy import text
 
 from graphql_schema.ids import to_global_id
 from procurement.catalog.models import Listing
+from procurement.errors import DomainError, ErrorCode
 from procurement.ordering.models import PurchaseOrder, Shipment
 from procurement.parties.models import Organization, User
 from procurement.sourcing.models import Quote, QuoteLine, Rfq, RfqLine
 from procurement.values import DEFAULT_MAX_LENGTH, limits_of
 from tests.helpers import Api
-from tests.ordering_docs import ADDRESS, PO_CREATE, SHIP, Shop
+from tests.ordering_docs import ADDRESS, PO_CHANGE, PO_CREATE, SHIP, Shop
 from tests.sourcing_docs import QUOTE_SUBMIT, RFQ_CREATE, Market, quote_input, rfq_input
 from tests.test_fulfilment_and_catalog import LISTING_CREATE
 from tests.test_organizations import REGISTER, registration
@@ -514,3 +515,42 @@ async def test_an_unexpected_failure_is_a_json_500_not_plain_text(
             {"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
         ]
     }
+
+
+async def test_a_computed_amount_overflowing_its_column_is_refused_at_flush(api: Api) -> None:
+    """A change order whose new line total overflows NUMERIC(18, 6): the service computes
+    it, the flush check refuses it (OUT_OF_RANGE), and nothing is written."""
+    w = World(api)
+    po = await w.po()
+    shop = await w.shop()
+    before = await tables(api)
+    p = await shop.act(
+        PO_CHANGE,
+        {
+            "id": po["id"],
+            "expectedVersion": po["version"],
+            "lines": [{"lineId": po["lines"][0]["id"], "quantity": "99999999999999"}],
+        },
+    )
+    assert p["purchaseOrder"] is None
+    assert [e["code"] for e in p["errors"]] == ["OUT_OF_RANGE"]
+    assert await tables(api) == before
+
+
+async def test_the_flush_check_stores_what_the_object_shows(api: Api) -> None:
+    """Numbers are rounded to the column's scale and times moved to UTC on flush, so an
+    object returned after a write shows what a later read returns."""
+    w = World(api)
+    shop = await w.shop()
+    async with api.db.transaction() as s:
+        listing = await s.get(Listing, shop.listing_id)
+        assert listing is not None
+        listing.unit_price = Decimal("1.5E+2")
+        await s.flush()
+        assert str(listing.unit_price) == "150.000000"
+    with pytest.raises(DomainError) as exc:
+        async with api.db.transaction() as s:
+            listing = await s.get(Listing, shop.listing_id)
+            assert listing is not None
+            listing.unit_price = Decimal("1E+13")
+    assert [(e.field, e.code) for e in exc.value.errors] == [("unitPrice", ErrorCode.OUT_OF_RANGE)]
