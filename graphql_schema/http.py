@@ -88,15 +88,36 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+#: no input of this API nests more than a few levels; deeper JSON is refused up front, so
+#: nothing downstream (hashing, coercion) recurses through it
+MAX_JSON_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _loads(raw: str | bytes, what: str) -> Any:
     """JSON, or a 400: a body nested deeper than Python's recursion limit raises
     RecursionError in ``json.loads``, which would otherwise escape as a plain-text 500."""
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(400, f"{what} is not valid JSON", "BAD_REQUEST") from exc
     except RecursionError as exc:
         raise RequestError(400, f"{what} is nested too deeply", "BAD_REQUEST") from exc
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise RequestError(400, f"{what} is nested too deeply", "BAD_REQUEST")
+    return value
 
 
 def _json_param(raw: str | None, name: str) -> Any:

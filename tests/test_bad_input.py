@@ -394,14 +394,24 @@ async def test_a_cursor_too_long_to_be_real_names_after(api: Api) -> None:
         + b"[" * 100_000
         + b"]" * 100_000
         + b"}}",
+        # within json's recursion limit, but deeper than any input: refused before an
+        # Idempotency-Key hash or variable coercion would recurse through it
+        b'{"query": "mutation { __typename }", "variables": {"a": '
+        + b"[" * 900
+        + b"]" * 900
+        + b"}}",
     ],
-    ids=["deep-body", "deep-variables"],
+    ids=["deep-body", "deep-variables", "deep-but-parseable"],
 )
 async def test_a_deeply_nested_body_is_a_400_with_a_json_error(api: Api, body: bytes) -> None:
     r = await api.client.post(
         "/graphql",
         content=body,
-        headers={"content-type": "application/json", "accept": "application/json"},
+        headers={
+            "content-type": "application/json",
+            "accept": "application/json",
+            "idempotency-key": "deep-1",
+        },
     )
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/json")
