@@ -88,13 +88,42 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+#: no input of this API nests more than a few levels; deeper JSON is refused up front, so
+#: nothing downstream (hashing, coercion) recurses through it
+MAX_JSON_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _loads(raw: str | bytes, what: str) -> Any:
+    """JSON, or a 400: a body nested deeper than Python's recursion limit raises
+    RecursionError in ``json.loads``, which would otherwise escape as a plain-text 500."""
+    try:
+        value = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError(400, f"{what} is not valid JSON", "BAD_REQUEST") from exc
+    except RecursionError as exc:
+        raise RequestError(400, f"{what} is nested too deeply", "BAD_REQUEST") from exc
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise RequestError(400, f"{what} is nested too deeply", "BAD_REQUEST")
+    return value
+
+
 def _json_param(raw: str | None, name: str) -> Any:
     if raw is None or raw == "":
         return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise RequestError(400, f"'{name}' is not valid JSON", "BAD_REQUEST") from exc
+    return _loads(raw, f"'{name}'")
 
 
 async def _params(request: Request, settings: Settings) -> dict[str, Any]:
@@ -111,10 +140,7 @@ async def _params(request: Request, settings: Settings) -> dict[str, Any]:
         if ctype != JSON:
             raise RequestError(415, f"Send the request as {JSON}", "UNSUPPORTED_MEDIA_TYPE")
         body = await _read_body(request, settings.max_body_bytes)
-        try:
-            params = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RequestError(400, "The body is not valid JSON", "BAD_REQUEST") from exc
+        params = _loads(body, "The body")
         if isinstance(params, list):
             raise RequestError(400, "Batched requests are not supported", "BAD_REQUEST")
         if not isinstance(params, dict):
@@ -183,6 +209,13 @@ async def graphql_endpoint(request: Request) -> Response:
     token_var = request_id_var.set(request_id)
     try:
         return await _handle(request, settings, db, request_id)
+    except Exception:
+        # a bug, not the client's fault: logged in full here, a JSON error body there
+        # (never a plain-text 500 or a stack trace)
+        log.exception("unexpected error handling request %s", request_id)
+        return _respond(
+            _error_body("Unexpected error.", "INTERNAL_SERVER_ERROR"), 500, JSON, request_id
+        )
     finally:
         request_id_var.reset(token_var)
 

@@ -14,6 +14,7 @@ from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.catalog.schema import CatalogMutation, CatalogQuery
 from graphql_schema.comparison.mutations import ComparisonMutation
+from graphql_schema.input_guard import guard_arguments
 from graphql_schema.money.schema import MoneyMutation, MoneyQuery
 from graphql_schema.node import MAX_IDS, Node, resolve_node, resolve_nodes
 from graphql_schema.ordering.mutations import OrderingMutation
@@ -134,4 +135,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     )
     validator = RequestValidator(schema._schema, settings)
     schema.hide_suggestions = validator.hide_suggestions
+    guard_arguments(schema._schema)
     return schema

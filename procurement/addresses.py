@@ -7,6 +7,18 @@ from typing import Any
 
 from procurement.errors import Collector
 from procurement.parties.validation import check_country, check_name
+from procurement.values import Limits
+
+#: an address is stored as JSON, so its parts have these limits instead of columns'
+ADDRESS_LIMITS = {
+    "line1": Limits(max_length=200),
+    "line2": Limits(max_length=200),
+    "city": Limits(max_length=100),
+    "postalCode": Limits(max_length=20),
+    "region": Limits(max_length=100),
+    "contactName": Limits(max_length=200),
+    "contactPhone": Limits(max_length=50),
+}
 
 
 @dataclass(frozen=True)

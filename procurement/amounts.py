@@ -24,4 +24,4 @@ def check_positive(
             field,
         )
     elif value >= LIMIT:
-        c.add(ErrorCode.INVALID, f"Must be below {LIMIT:,.0f}", field)
+        c.add(ErrorCode.OUT_OF_RANGE, f"Must be below {LIMIT:,.0f}", field)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from procurement import column_guard  # noqa: F401  (registers the check on every flush)
 from procurement.config import Settings
 
 if TYPE_CHECKING:

@@ -52,6 +52,11 @@ class ErrorCode(StrEnum):
     SESSION_REVOKED = "SESSION_REVOKED"
     SELF_GRANT = "SELF_GRANT"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    TOO_PRECISE = "TOO_PRECISE"
+    OVER_SHIPMENT = "OVER_SHIPMENT"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,10 @@ class Collector:
         self.errors: list[FieldError] = []
 
     def add(self, code: ErrorCode, message: str, field: str | None) -> None:
+        """One error per problem: a field already refused keeps its first (most basic)
+        error; rules further down that fail only because of it add nothing."""
+        if any(e.field == field and (field is not None or e.code == code) for e in self.errors):
+            return
         self.errors.append(FieldError(code=code, message=message, field=field))
 
     def raise_if_any(self) -> None:

@@ -20,7 +20,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from procurement.errors import DomainError, ErrorCode
+from procurement.errors import Collector, DomainError, ErrorCode
+from procurement.values import MAX_BIGINT, check_date, check_datetime, check_decimal, check_text
 
 T = TypeVar("T")
 
@@ -41,16 +42,54 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "dt" in value:
-            return datetime.fromisoformat(value["dt"])
-        if "d" in value:
-            return date.fromisoformat(value["d"])
-        if "n" in value:
-            return Decimal(value["n"])
-        raise ValueError("unknown cursor value")
-    return value
+#: a real cursor is a few sort keys; anything longer is forged (and a bound on the
+#: length is a bound on the JSON's nesting, so decoding cannot recurse deeply)
+MAX_CURSOR_LENGTH = 500
+
+
+def _invalid(reason: str) -> DomainError:
+    return DomainError.of(ErrorCode.INVALID_CURSOR, f"The cursor is not valid ({reason})", "after")
+
+
+def _decode_value(value: Any, expected: type | None) -> Any:
+    """One sort key, checked against the type of its column: a forged cursor is the
+    client's error, never a database error."""
+    if expected is None:
+        return value
+    if expected is bool or (expected is int and isinstance(value, bool)):
+        raise _invalid("wrong type")
+    if expected is int:
+        if not isinstance(value, int) or not -MAX_BIGINT <= value <= MAX_BIGINT:
+            raise _invalid("not a key")
+        return value
+    if expected is str:
+        if not isinstance(value, str) or len(value) > MAX_CURSOR_LENGTH:
+            raise _invalid("not a key")
+        c = Collector()
+        check_text(c, value, "after")
+        if c.errors:
+            raise _invalid("not a key")
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _invalid("wrong type")
+    ((tag, raw),) = value.items()
+    if not isinstance(raw, str):
+        raise _invalid("wrong type")
+    c = Collector()
+    try:
+        if expected is datetime and tag == "dt":
+            decoded: Any = check_datetime(c, datetime.fromisoformat(raw), "after")
+        elif expected is date and tag == "d":
+            decoded = check_date(c, date.fromisoformat(raw), "after")
+        elif expected is Decimal and tag == "n":
+            decoded = check_decimal(c, Decimal(raw), "after")
+        else:
+            raise _invalid("wrong type")
+    except (ValueError, ArithmeticError) as exc:
+        raise _invalid("not a key") from exc
+    if c.errors:
+        raise _invalid("out of range")
+    return decoded
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -58,15 +97,30 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, types: Sequence[type | None]) -> list[Any]:
+    """The sort keys inside ``cursor``, one per entry of ``types`` (the Python types of
+    the order's columns); INVALID_CURSOR naming ``after`` for anything else."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _invalid("too long")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list) or len(values) != width:
-            raise ValueError("wrong width")
-        return [_decode_value(v) for v in values]
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise DomainError.of(ErrorCode.INVALID, "The cursor is not valid", "after") from exc
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise _invalid("not readable") from exc
+    if not isinstance(values, list) or len(values) != len(types):
+        raise _invalid("wrong shape")
+    return [_decode_value(v, t) for v, t in zip(values, types, strict=True)]
+
+
+def column_types(order_by: OrderSpec) -> list[type | None]:
+    """The Python type of each sort column (None where the column does not say)."""
+    out: list[type | None] = []
+    for col, _ in order_by:
+        try:
+            out.append(col.type.python_type)
+        except (NotImplementedError, AttributeError):
+            out.append(None)
+    return out
 
 
 def page_size(first: int | None) -> int:
@@ -97,20 +151,6 @@ async def _zero() -> int:
     return 0
 
 
-def _check_types(order_by: OrderSpec, values: list[Any]) -> None:
-    """A cursor forged with a value of the wrong type is the client's error, not a
-    database error."""
-    for (col, _), value in zip(order_by, values, strict=True):
-        try:
-            expected = col.type.python_type
-        except (NotImplementedError, AttributeError):
-            continue
-        if expected is int and isinstance(value, bool):
-            raise DomainError.of(ErrorCode.INVALID, "The cursor is not valid", "after")
-        if not isinstance(value, expected) and not (expected is Decimal and isinstance(value, int)):
-            raise DomainError.of(ErrorCode.INVALID, "The cursor is not valid", "after")
-
-
 def _after_condition(order_by: OrderSpec, values: list[Any]) -> ColumnElement[bool]:
     """(a, b, id) > (va, vb, vid) in the order's own directions, as an OR of prefixes."""
     clauses = []
@@ -133,12 +173,11 @@ async def paginate(
     size = page_size(first)
     filtered = stmt
     if after:
-        values = decode_cursor(after, len(order_by))
-        _check_types(order_by, values)
+        values = decode_cursor(after, column_types(order_by))
         try:
             filtered = stmt.where(_after_condition(order_by, values))
         except (TypeError, ValueError) as exc:
-            raise DomainError.of(ErrorCode.INVALID, "The cursor is not valid", "after") from exc
+            raise _invalid("wrong type") from exc
     ordered = filtered.order_by(
         *[col.asc() if d == "asc" else col.desc() for col, d in order_by]
     ).limit(size + 1)

@@ -1245,7 +1245,7 @@ async def test_award_refusals_write_nothing(api: Api) -> None:
     cases: list[tuple[str, str, dict[str, Any], str, str | None]] = [
         ("above offered", buyer, {"allocations": one(a_nuts, "9000")}, "ALLOCATION_INVALID",
          "allocations[0].quantity"),
-        ("below MOQ", buyer, {"allocations": one(a_bolts, "4000")}, "ALLOCATION_INVALID",
+        ("below MOQ", buyer, {"allocations": one(a_bolts, "4000")}, "BELOW_MOQ",
          "allocations[0].quantity"),
         ("above requested", buyer,
          {"allocations": [*one(a_bolts, "6000"), *one(b_bolts, "5000")]},

@@ -634,7 +634,7 @@ async def test_invalid_cursor_is_invalid(
         client, {"query": ORGANIZATIONS_PAGE, "variables": {"after": cursor}}, token=token
     )
     error = field_error(r, "organizations", nullable=False)
-    assert error["extensions"] == {"code": "INVALID", "field": "after"}
+    assert error["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
 
 
 async def test_valid_cursor_resumes_after_it(client: httpx.AsyncClient, api: Api) -> None:

@@ -291,7 +291,7 @@ async def test_business_errors_are_a_complete_response_and_replayed(api: Api) ->
     refused = payload(first)
     assert refused["purchaseOrders"] == []
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [
-        ("lines[0].quantity", "INVALID")
+        ("lines[0].quantity", "BELOW_MOQ")
     ]
     (stored,) = await records(api)
     assert stored.response is not None and stored.response["body"] == first.json()

@@ -430,7 +430,10 @@ async def test_policy_is_for_org_admins_and_bands_must_ascend(api: Api) -> None:
         shop.token("admin"),
     )
     assert p == {
-        "bands": [{"upTo": "500", "approvalsRequired": 0}, {"upTo": None, "approvalsRequired": 2}],
+        "bands": [
+            {"upTo": "500.000000", "approvalsRequired": 0},
+            {"upTo": None, "approvalsRequired": 2},
+        ],
         "errors": [],
     }
 

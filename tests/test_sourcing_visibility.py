@@ -212,7 +212,7 @@ def assert_sealed(quote: dict[str, Any]) -> None:
     assert quote["shippingCost"] is None and quote["total"] is None
     assert [ln["quantity"] for ln in quote["lines"]] == ["10000.0000", "8000.0000"]
     assert [(ln["unitPrice"], ln["lineTotal"]) for ln in quote["lines"]] == [(None, None)] * 2
-    assert quote["lines"][0]["priceBreaks"] == [{"minQuantity": "20000", "unitPrice": None}]
+    assert quote["lines"][0]["priceBreaks"] == [{"minQuantity": "20000.0000", "unitPrice": None}]
     assert quote["lines"][1]["priceBreaks"] == []
     assert quote["revisions"], "a submitted quote has at least one revision"
     for rev in quote["revisions"]:
@@ -228,7 +228,7 @@ def assert_priced(quote: dict[str, Any], total: str, shipping: str) -> None:
     assert [ln["unitPrice"]["amount"] for ln in quote["lines"]] == UNIT_PRICES
     assert [ln["lineTotal"]["amount"] for ln in quote["lines"]] == LINE_TOTALS
     assert quote["lines"][0]["priceBreaks"] == [
-        {"minQuantity": "20000", "unitPrice": {"amount": "0.040"}}
+        {"minQuantity": "20000.0000", "unitPrice": {"amount": "0.040000"}}
     ]
     assert quote["revisions"][-1]["total"] == {"amount": total}
     assert all(ln["unitPrice"] is not None for ln in quote["revisions"][-1]["lines"])

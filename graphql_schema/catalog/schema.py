@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id, global_id
+from graphql_schema.input_guard import column
 from graphql_schema.node import Node, register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.parties.types import Category, Organization
@@ -107,19 +108,19 @@ class ListingFilter:
 
 @strawberry.input
 class PriceTierInput:
-    min_quantity: Decimal
-    unit_price: Decimal
+    min_quantity: Decimal = column(ListingModel.moq)
+    unit_price: Decimal = column(ListingModel.unit_price)
 
 
 @strawberry.input
 class ListingFieldsInput:
-    title: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    title: str | None = column(ListingModel.title, default=strawberry.UNSET)
+    description: str | None = column(ListingModel.description, default=strawberry.UNSET)
     category_id: strawberry.ID | None = strawberry.UNSET
     unit: str | None = strawberry.UNSET
     currency: str | None = strawberry.UNSET
-    unit_price: Decimal | None = strawberry.UNSET
-    moq: Decimal | None = strawberry.UNSET
+    unit_price: Decimal | None = column(ListingModel.unit_price, default=strawberry.UNSET)
+    moq: Decimal | None = column(ListingModel.moq, default=strawberry.UNSET)
     tiers: list[PriceTierInput] | None = strawberry.UNSET
     lead_time_days: int | None = strawberry.UNSET
     stock_status: StockStatus | None = strawberry.UNSET  # type: ignore[valid-type]

@@ -9,15 +9,17 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id
+from graphql_schema.input_guard import column
 from graphql_schema.ordering.types import PurchaseOrder
 from graphql_schema.sourcing.types import Rfq
+from procurement.ordering.models import PurchaseOrderLine
 from procurement.sourcing.award import AllocationInput, SplitOptions, award_rfq
 
 
 @strawberry.input
 class AwardAllocationInput:
     quote_line_id: strawberry.ID
-    quantity: Decimal
+    quantity: Decimal = column(PurchaseOrderLine.quantity)
 
 
 @strawberry.input(

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
+from graphql_schema.input_guard import column
 from procurement.money.fx import list_rates, set_rate
 from procurement.money.models import FxRate as FxRateModel
 from procurement.viewer import require_viewer
@@ -30,7 +31,7 @@ class FxRate:
 class FxRateSetInput:
     base: str
     quote: str
-    rate: Decimal
+    rate: Decimal = column(FxRateModel.rate)
     as_of: date
 
 

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id
+from graphql_schema.input_guard import column
 from graphql_schema.ordering.types import (
     ApprovalBand,
     GoodsReceipt,
@@ -24,7 +25,9 @@ from graphql_schema.ordering.types import (
 from graphql_schema.sourcing.inputs import AddressInput, given
 from procurement.catalog.service import OrderLineInput, order_from_listings
 from procurement.ordering import approvals, fulfilment, orders
+from procurement.ordering import models as m
 from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
+from procurement.ordering.models import PurchaseOrderLine as Line
 from procurement.viewer import Viewer
 
 Act = Callable[[AsyncSession, Viewer | None], Awaitable[Any]]
@@ -41,7 +44,7 @@ def _line(value: strawberry.ID, field: str) -> int:
 @strawberry.input
 class PurchaseOrderLineOrderInput:
     listing_id: strawberry.ID
-    quantity: Decimal
+    quantity: Decimal = column(Line.quantity)
 
 
 @strawberry.input
@@ -49,7 +52,7 @@ class PurchaseOrderCreateInput:
     lines: list[PurchaseOrderLineOrderInput]
     delivery_address: AddressInput | None = None
     need_by: date | None = None
-    external_reference: str | None = None
+    external_reference: str | None = column(PurchaseOrderModel.external_reference, default=None)
 
 
 @strawberry.input
@@ -61,14 +64,14 @@ class PurchaseOrderActionInput:
 @strawberry.input
 class PurchaseOrderApproveInput:
     id: strawberry.ID
-    comment: str | None = None
+    comment: str | None = column(m.Approval.comment, default=None)
     expected_version: int | None = None
 
 
 @strawberry.input
 class PurchaseOrderReasonInput:
     id: strawberry.ID
-    reason: str
+    reason: str = column(PurchaseOrderModel.status_reason)
     expected_version: int | None = None
 
 
@@ -84,7 +87,7 @@ class PurchaseOrderAcknowledgeInput:
 @strawberry.input
 class LineQuantityInput:
     line_id: strawberry.ID
-    quantity: Decimal
+    quantity: Decimal = column(Line.quantity)
 
 
 @strawberry.input
@@ -94,8 +97,10 @@ class PurchaseOrderChangeInput:
     delivery_address: AddressInput | None = strawberry.UNSET
     need_by: date | None = strawberry.UNSET
     lines: list[LineQuantityInput] | None = None
-    external_reference: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Your ERP's key for the order (unique)."
+    external_reference: str | None = column(
+        PurchaseOrderModel.external_reference,
+        default=strawberry.UNSET,
+        description="Your ERP's key for the order (unique).",
     )
 
 
@@ -103,8 +108,8 @@ class PurchaseOrderChangeInput:
 class ShipmentCreateInput:
     purchase_order_id: strawberry.ID
     lines: list[LineQuantityInput]
-    carrier: str | None = None
-    tracking_number: str | None = None
+    carrier: str | None = column(m.Shipment.carrier, default=None)
+    tracking_number: str | None = column(m.Shipment.tracking_number, default=None)
     shipped_at: datetime | None = None
     expected_version: int | None = None
 
@@ -112,38 +117,38 @@ class ShipmentCreateInput:
 @strawberry.input
 class ReceiptLineInput:
     line_id: strawberry.ID
-    accepted: Decimal
-    rejected: Decimal = Decimal(0)
+    accepted: Decimal = column(Line.accepted_quantity)
+    rejected: Decimal = column(Line.rejected_quantity, default=Decimal(0))
 
 
 @strawberry.input
 class GoodsReceiptCreateInput:
     purchase_order_id: strawberry.ID
     lines: list[ReceiptLineInput]
-    note: str | None = None
+    note: str | None = column(m.GoodsReceipt.note, default=None)
     expected_version: int | None = None
 
 
 @strawberry.input
 class InvoiceLineInput:
     line_id: strawberry.ID
-    quantity: Decimal
-    unit_price: Decimal
+    quantity: Decimal = column(Line.invoiced_quantity)
+    unit_price: Decimal = column(Line.unit_price)
 
 
 @strawberry.input
 class InvoiceSubmitInput:
     purchase_order_id: strawberry.ID
-    number: str
+    number: str = column(m.Invoice.number)
     lines: list[InvoiceLineInput]
-    tax: Decimal = Decimal(0)
+    tax: Decimal = column(m.Invoice.tax, default=Decimal(0))
     expected_version: int | None = None
 
 
 @strawberry.input
 class InvoiceDecisionInput:
     id: strawberry.ID
-    note: str | None = None
+    note: str | None = column(m.Invoice.resolution_note, default=None)
     expected_version: int | None = strawberry.field(
         default=None, description="The order's version."
     )
@@ -152,7 +157,7 @@ class InvoiceDecisionInput:
 @strawberry.input
 class InvoiceDisputeInput:
     id: strawberry.ID
-    reason: str
+    reason: str = column(m.Invoice.resolution_note)
     expected_version: int | None = strawberry.field(
         default=None, description="The order's version."
     )
@@ -162,15 +167,15 @@ class InvoiceDisputeInput:
 class ReturnRequestCreateInput:
     purchase_order_id: strawberry.ID
     lines: list[LineQuantityInput]
-    reason: str
-    evidence: str | None = None
+    reason: str = column(m.ReturnRequest.reason)
+    evidence: str | None = column(m.ReturnRequest.evidence, default=None)
     expected_version: int | None = None
 
 
 @strawberry.input
 class ReturnDecisionInput:
     id: strawberry.ID
-    note: str | None = None
+    note: str | None = column(m.ReturnRequest.decision_note, default=None)
     expected_version: int | None = strawberry.field(
         default=None, description="The order's version."
     )
@@ -179,7 +184,7 @@ class ReturnDecisionInput:
 @strawberry.input
 class ReturnReceiveInput:
     id: strawberry.ID
-    credit_amount: Decimal
+    credit_amount: Decimal = column(m.ReturnRequest.credit_amount)
     expected_version: int | None = strawberry.field(
         default=None, description="The order's version."
     )
@@ -187,8 +192,9 @@ class ReturnReceiveInput:
 
 @strawberry.input
 class ApprovalBandInput:
-    up_to: Decimal | None = strawberry.field(
-        description="Upper bound in the organisation's base currency; null: no bound."
+    up_to: Decimal | None = column(
+        PurchaseOrderModel.total,
+        description="Upper bound in the organisation's base currency; null: no bound.",
     )
     approvals_required: int
 

@@ -11,12 +11,17 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
+from graphql_schema.input_guard import column, limited
 from graphql_schema.parties.types import ApiKey, Organization, Role, User
 from procurement.errors import DomainError
 from procurement.parties import api_keys, auth, organizations, registration, users
 from procurement.parties.credentials import IssuedTokens
+from procurement.parties.models import ApiKey as ApiKeyModel
+from procurement.parties.models import Organization as OrganizationModel
 from procurement.parties.models import User as UserModel
+from procurement.parties.validation import MAX_PASSWORD
 from procurement.unset import UNSET as DOMAIN_UNSET
+from procurement.values import Limits
 
 
 def _tolerance(value: Decimal | None) -> Any:
@@ -31,11 +36,14 @@ def given(value: object) -> object:
 
 # --- inputs -----------------------------------------------------------------------
 
+#: a longer password is refused as WEAK_PASSWORD by the rule; this bounds what is hashed
+PASSWORD_LIMITS = Limits(max_length=4 * MAX_PASSWORD)
+
 
 @strawberry.input
 class TokenCreateInput:
-    email: str
-    password: str
+    email: str = column(UserModel.email)
+    password: str = limited(PASSWORD_LIMITS)
 
 
 @strawberry.input
@@ -45,31 +53,33 @@ class TokenRefreshInput:
 
 @strawberry.input
 class OrganizationRegisterInput:
-    name: str
+    name: str = column(OrganizationModel.name)
     country: str = strawberry.field(description="ISO 3166-1 alpha-2, e.g. DE")
     base_currency: str = strawberry.field(description="ISO 4217, e.g. EUR")
     is_buyer: bool = False
     is_supplier: bool = False
-    admin_email: str
-    admin_full_name: str
-    admin_password: str
-    website: str | None = None
-    description: str | None = None
+    admin_email: str = column(UserModel.email)
+    admin_full_name: str = column(UserModel.full_name)
+    admin_password: str = limited(PASSWORD_LIMITS)
+    website: str | None = column(OrganizationModel.website, default=None)
+    description: str | None = column(OrganizationModel.description, default=None)
 
 
 @strawberry.input
 class OrganizationUpdateInput:
     id: strawberry.ID
-    name: str | None = strawberry.UNSET
+    name: str | None = column(OrganizationModel.name, default=strawberry.UNSET)
     country: str | None = strawberry.UNSET
     base_currency: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    over_shipment_tolerance: Decimal | None = strawberry.field(
+    website: str | None = column(OrganizationModel.website, default=strawberry.UNSET)
+    description: str | None = column(OrganizationModel.description, default=strawberry.UNSET)
+    over_shipment_tolerance: Decimal | None = column(
+        OrganizationModel.over_shipment_tolerance,
         default=strawberry.UNSET,
         description="Share above the ordered quantity suppliers may ship (0.05 = 5 %).",
     )
-    price_tolerance: Decimal | None = strawberry.field(
+    price_tolerance: Decimal | None = column(
+        OrganizationModel.price_tolerance,
         default=strawberry.UNSET,
         description="Share an invoice unit price may differ from the order's.",
     )
@@ -78,21 +88,21 @@ class OrganizationUpdateInput:
 
 @strawberry.input
 class UserCreateInput:
-    email: str
-    full_name: str
-    password: str
+    email: str = column(UserModel.email)
+    full_name: str = column(UserModel.full_name)
+    password: str = limited(PASSWORD_LIMITS)
     roles: list[Role]  # type: ignore[valid-type]
-    approval_limit: Decimal | None = None
+    approval_limit: Decimal | None = column(UserModel.approval_limit, default=None)
 
 
 @strawberry.input
 class UserUpdateInput:
     id: strawberry.ID
-    full_name: str | None = strawberry.UNSET
+    full_name: str | None = column(UserModel.full_name, default=strawberry.UNSET)
     roles: list[Role] | None = strawberry.UNSET  # type: ignore[valid-type]
-    approval_limit: Decimal | None = strawberry.UNSET
-    password: str | None = strawberry.UNSET
-    current_password: str | None = None
+    approval_limit: Decimal | None = column(UserModel.approval_limit, default=strawberry.UNSET)
+    password: str | None = limited(PASSWORD_LIMITS, default=strawberry.UNSET)
+    current_password: str | None = limited(PASSWORD_LIMITS, default=None)
     expected_version: int | None = None
 
 
@@ -103,14 +113,14 @@ class IdInput:
 
 @strawberry.input
 class ApiKeyCreateInput:
-    name: str
+    name: str = column(ApiKeyModel.name)
     roles: list[Role]  # type: ignore[valid-type]
 
 
 @strawberry.input
 class SupplierDecisionInput:
     id: strawberry.ID
-    reason: str | None = None
+    reason: str | None = column(OrganizationModel.verification_note, default=None)
 
 
 @strawberry.input

@@ -9,9 +9,16 @@ from typing import Any
 import strawberry
 
 from graphql_schema.ids import decode_id
+from graphql_schema.input_guard import column, limited
 from graphql_schema.sourcing.types import Incoterm, Visibility
+from procurement.addresses import ADDRESS_LIMITS
 from procurement.sourcing import inputs as svc
+from procurement.sourcing.models import Quote as QuoteModel
+from procurement.sourcing.models import QuoteLine as QuoteLineModel
+from procurement.sourcing.models import Rfq as RfqModel
+from procurement.sourcing.models import RfqLine as RfqLineModel
 from procurement.sourcing.models import Visibility as DomainVisibility
+from procurement.sourcing.rfqs import SPEC_KEY_LIMITS, SPEC_VALUE_LIMITS
 from procurement.unset import UNSET
 
 
@@ -26,14 +33,14 @@ def given(value: Any, convert: Any = None) -> Any:
 
 @strawberry.input
 class AddressInput:
-    line1: str
-    line2: str | None = None
-    city: str
-    postal_code: str
-    region: str | None = None
+    line1: str = limited(ADDRESS_LIMITS["line1"])
+    line2: str | None = limited(ADDRESS_LIMITS["line2"], default=None)
+    city: str = limited(ADDRESS_LIMITS["city"])
+    postal_code: str = limited(ADDRESS_LIMITS["postalCode"])
+    region: str | None = limited(ADDRESS_LIMITS["region"], default=None)
     country: str = strawberry.field(description="ISO 3166-1 alpha-2")
-    contact_name: str | None = None
-    contact_phone: str | None = None
+    contact_name: str | None = limited(ADDRESS_LIMITS["contactName"], default=None)
+    contact_phone: str | None = limited(ADDRESS_LIMITS["contactPhone"], default=None)
 
     def to_domain(self) -> svc.Address:
         return svc.Address(
@@ -66,8 +73,8 @@ class EvaluationWeightsInput:
 
 @strawberry.input
 class SpecificationInput:
-    key: str
-    value: str
+    key: str = limited(SPEC_KEY_LIMITS)
+    value: str = limited(SPEC_VALUE_LIMITS)
 
 
 def _specs(items: list[SpecificationInput] | None) -> list[tuple[str, str]]:
@@ -76,11 +83,11 @@ def _specs(items: list[SpecificationInput] | None) -> list[tuple[str, str]]:
 
 @strawberry.input
 class RfqLineInput:
-    description: str
-    quantity: Decimal
+    description: str = column(RfqLineModel.description)
+    quantity: Decimal = column(RfqLineModel.quantity)
     unit: str = strawberry.field(description="Unit of measure, e.g. EA, KG, M, SET")
     category_id: strawberry.ID | None = None
-    target_unit_price: Decimal | None = None
+    target_unit_price: Decimal | None = column(RfqLineModel.target_unit_price, default=None)
     specifications: list[SpecificationInput] | None = None
     need_by: date | None = None
 
@@ -101,11 +108,13 @@ class RfqLineInput:
 @strawberry.input
 class RfqLineChangeInput:
     id: strawberry.ID
-    description: str | None = strawberry.UNSET
-    quantity: Decimal | None = strawberry.UNSET
+    description: str | None = column(RfqLineModel.description, default=strawberry.UNSET)
+    quantity: Decimal | None = column(RfqLineModel.quantity, default=strawberry.UNSET)
     unit: str | None = strawberry.UNSET
     category_id: strawberry.ID | None = strawberry.UNSET
-    target_unit_price: Decimal | None = strawberry.UNSET
+    target_unit_price: Decimal | None = column(
+        RfqLineModel.target_unit_price, default=strawberry.UNSET
+    )
     specifications: list[SpecificationInput] | None = strawberry.UNSET
     need_by: date | None = strawberry.UNSET
 
@@ -126,8 +135,8 @@ class RfqLineChangeInput:
 
 @strawberry.input
 class RfqCreateInput:
-    title: str
-    description: str | None = None
+    title: str = column(RfqModel.title)
+    description: str | None = column(RfqModel.description, default=None)
     category_id: strawberry.ID | None = None
     currency: str
     delivery_address: AddressInput | None = None
@@ -136,7 +145,7 @@ class RfqCreateInput:
     visibility: Visibility = DomainVisibility.PUBLIC  # type: ignore[valid-type]
     sealed: bool = False
     evaluation_weights: EvaluationWeightsInput | None = None
-    external_reference: str | None = None
+    external_reference: str | None = column(RfqModel.external_reference, default=None)
     lines: list[RfqLineInput] | None = None
 
     def fields(self) -> svc.RfqFields:
@@ -161,8 +170,8 @@ class RfqCreateInput:
 class RfqUpdateInput:
     id: strawberry.ID
     expected_version: int | None = None
-    title: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
+    title: str | None = column(RfqModel.title, default=strawberry.UNSET)
+    description: str | None = column(RfqModel.description, default=strawberry.UNSET)
     category_id: strawberry.ID | None = strawberry.UNSET
     currency: str | None = strawberry.UNSET
     delivery_address: AddressInput | None = strawberry.UNSET
@@ -171,7 +180,7 @@ class RfqUpdateInput:
     visibility: Visibility | None = strawberry.UNSET  # type: ignore[valid-type]
     sealed: bool | None = strawberry.UNSET
     evaluation_weights: EvaluationWeightsInput | None = strawberry.UNSET
-    external_reference: str | None = strawberry.UNSET
+    external_reference: str | None = column(RfqModel.external_reference, default=strawberry.UNSET)
     add_lines: list[RfqLineInput] | None = None
     change_lines: list[RfqLineChangeInput] | None = None
     remove_line_ids: list[strawberry.ID] | None = None
@@ -194,18 +203,18 @@ class RfqUpdateInput:
 
 @strawberry.input
 class PriceBreakInput:
-    min_quantity: Decimal
-    unit_price: Decimal
+    min_quantity: Decimal = column(QuoteLineModel.quantity)
+    unit_price: Decimal = column(QuoteLineModel.unit_price)
 
 
 @strawberry.input
 class QuoteLineInput:
     rfq_line_id: strawberry.ID
-    unit_price: Decimal
-    quantity: Decimal
-    moq: Decimal | None = None
+    unit_price: Decimal = column(QuoteLineModel.unit_price)
+    quantity: Decimal = column(QuoteLineModel.quantity)
+    moq: Decimal | None = column(QuoteLineModel.moq, default=None)
     price_breaks: list[PriceBreakInput] | None = None
-    notes: str | None = None
+    notes: str | None = column(QuoteLineModel.notes, default=None)
 
     def to_domain(self, field: str) -> svc.QuoteLineInput:
         return svc.QuoteLineInput(
@@ -242,8 +251,8 @@ class QuoteFieldsMixin:
     currency: str | None = strawberry.UNSET
     valid_until: date | None = strawberry.UNSET
     incoterm: Incoterm | None = strawberry.UNSET  # type: ignore[valid-type]
-    payment_terms: str | None = strawberry.UNSET
+    payment_terms: str | None = column(QuoteModel.payment_terms, default=strawberry.UNSET)
     lead_time_days: int | None = strawberry.UNSET
-    shipping_cost: Decimal | None = strawberry.UNSET
-    notes: str | None = strawberry.UNSET
+    shipping_cost: Decimal | None = column(QuoteModel.shipping_cost, default=strawberry.UNSET)
+    notes: str | None = column(QuoteModel.notes, default=strawberry.UNSET)
     lines: list[QuoteLineInput] | None = strawberry.UNSET

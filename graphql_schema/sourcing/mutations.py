@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
+from graphql_schema.input_guard import column, limited
 from graphql_schema.sourcing.inputs import (
     QuoteFieldsMixin,
     RfqCreateInput,
@@ -25,7 +26,12 @@ from procurement.sourcing import questions, quotes, rfqs
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import Rfq as RfqModel
 from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
+from procurement.sourcing.questions import MAX_TEXT
+from procurement.values import Limits
 from procurement.viewer import Viewer
+
+#: a withdrawal reason is kept in the audit log, not in a column of its own
+REASON_LIMITS = Limits(max_length=2000)
 
 
 @strawberry.input
@@ -37,7 +43,7 @@ class RfqActionInput:
 @strawberry.input
 class RfqCancelInput:
     id: strawberry.ID
-    reason: str
+    reason: str = column(RfqModel.cancel_reason)
     expected_version: int | None = None
 
 
@@ -84,20 +90,20 @@ class QuoteSubmitInput(QuoteFieldsMixin):
 @strawberry.input
 class QuoteWithdrawInput:
     id: strawberry.ID
-    reason: str | None = None
+    reason: str | None = limited(REASON_LIMITS, default=None)
     expected_version: int | None = None
 
 
 @strawberry.input
 class RfqQuestionAskInput:
     rfq_id: strawberry.ID
-    question: str
+    question: str = limited(Limits(max_length=MAX_TEXT))
 
 
 @strawberry.input
 class RfqQuestionAnswerInput:
     id: strawberry.ID
-    answer: str
+    answer: str = limited(Limits(max_length=MAX_TEXT))
 
 
 @strawberry.type

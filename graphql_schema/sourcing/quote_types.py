@@ -243,7 +243,7 @@ def quote_connection(
 ) -> Connection[Quote]:
     """A page of an already-loaded (batched) list, ordered by id."""
     size = page_size(first)
-    start_id = decode_cursor(after, 1)[0] if after else None
+    start_id = decode_cursor(after, [int])[0] if after else None
     rest = [q for q in rows if start_id is None or (q.id or 0) > start_id]
     page = rest[:size]
     edges = [Edge(cursor=encode_cursor([q.id]), node=convert(q)) for q in page]

@@ -40,6 +40,7 @@ from procurement.sourcing.pricing import break_price
 from procurement.sourcing.quotes import require_supplier
 from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
+from procurement.values import fits
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 
 _QTY, _PRICE = Decimal("0.0001"), Decimal("0.000001")
@@ -320,10 +321,14 @@ async def order_from_listings(
         check_positive(c, ln.quantity, f"lines[{i}].quantity")
         if ln.quantity.is_finite() and ln.quantity < listing.moq:
             c.add(
-                ErrorCode.INVALID,
+                ErrorCode.BELOW_MOQ,
                 f"Below the minimum order quantity ({listing.moq:f})",
                 f"lines[{i}].quantity",
             )
+        elif ln.quantity.is_finite() and not fits(
+            tier_price(listing, ln.quantity) * ln.quantity, PurchaseOrderLine.line_total
+        ):
+            c.add(ErrorCode.OUT_OF_RANGE, "The line total is too large", f"lines[{i}].quantity")
     address = check_address(c, delivery_address) if delivery_address else None
     groups: dict[tuple[int, str], list[OrderLineInput]] = defaultdict(list)
     for ln in lines:

@@ -148,7 +148,7 @@ async def create_shipment(
         limit = line.quantity * (1 + tolerance) + line.rejected_quantity
         if line.shipped_quantity + ln.quantity > limit:
             c.add(
-                ErrorCode.INVALID,
+                ErrorCode.OVER_SHIPMENT,
                 f"Ships {line.shipped_quantity + ln.quantity:f} of {line.quantity:f} ordered "
                 f"(tolerance {tolerance * 100:.2f} %)",
                 f"lines[{i}].quantity",

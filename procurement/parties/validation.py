@@ -69,7 +69,7 @@ def check_name(c: Collector, value: str, field: str, max_len: int = 200) -> str:
     if not value:
         c.add(ErrorCode.REQUIRED, "This cannot be empty", field)
     elif len(value) > max_len:
-        c.add(ErrorCode.INVALID, f"Use at most {max_len} characters", field)
+        c.add(ErrorCode.TOO_LONG, f"Use at most {max_len} characters", field)
     return value
 
 

@@ -181,7 +181,7 @@ async def award_rfq(
             )
         if ln.moq is not None and a.quantity < ln.moq:
             c.add(
-                ErrorCode.ALLOCATION_INVALID,
+                ErrorCode.BELOW_MOQ,
                 f"Below the minimum order quantity ({ln.moq.normalize():f})",
                 f"{f}.quantity",
             )

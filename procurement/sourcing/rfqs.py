@@ -52,6 +52,7 @@ from procurement.sourcing.models import (
 from procurement.sourcing.states import RFQ_TRANSITIONS
 from procurement.states import transition
 from procurement.unset import UNSET
+from procurement.values import Limits
 from procurement.viewer import Role, Viewer, require_viewer
 
 MAX_LINES = 500
@@ -110,6 +111,11 @@ def _weights(c: Collector, w: Weights) -> dict[str, str]:
         return {}
     total = sum(values.values(), Decimal(0))
     return {k: str((x / total).quantize(Decimal("0.000001"))) for k, x in values.items()}
+
+
+#: specifications are stored as JSON, so these stand in for their columns' lengths
+SPEC_KEY_LIMITS = Limits(max_length=100)
+SPEC_VALUE_LIMITS = Limits(max_length=1000)
 
 
 def _specs(c: Collector, specs: Sequence[tuple[str, str]], field: str) -> list[dict[str, str]]:
