@@ -23,9 +23,9 @@ Who may replay what (a stored response can hold anything the mutation returned):
   is refused with an Idempotency-Key (HTTP 400 ``INVALID``; send it without the header).
   The set of such mutations is derived from the GraphQL schema at run time
   (``graphql_schema/idempotent.py``), so a new secret-issuing mutation is covered without
-  anyone remembering to list it.  Refusing beats storing the secret encrypted: the
-  secret is "shown once" by design, and sign-in or key creation has nothing a retry
-  could duplicate harmfully that a second key or token pair would not also fix.
+  anyone remembering to list it.  Refusing beats storing the secret encrypted: a secret
+  is shown once by design, and the worst a plain retry of a sign-in or a key creation
+  can do is issue a second token pair or key, which the client can revoke.
 """
 
 from __future__ import annotations
