@@ -9,19 +9,11 @@ from typing import Any
 import strawberry
 
 from graphql_schema.ids import decode_id
+from graphql_schema.partial import given, kept  # noqa: F401  (kept: re-exported)
 from graphql_schema.sourcing.types import Incoterm, Visibility
 from procurement.sourcing import inputs as svc
 from procurement.sourcing.models import Visibility as DomainVisibility
 from procurement.unset import UNSET
-
-
-def given(value: Any, convert: Any = None) -> Any:
-    """strawberry's UNSET -> the domain's UNSET; null stays null."""
-    if value is strawberry.UNSET:
-        return UNSET
-    if value is None or convert is None:
-        return value
-    return convert(value)
 
 
 @strawberry.input
