@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from graphql_schema.ids import to_global_id
 from tests.helpers import Api, rows
+from tests.sourcing_docs import RFQ_CREATE, RFQ_UPDATE, rfq_input
 
 ERRORS = "errors { field code message }"
 
@@ -43,6 +45,11 @@ mutation($input: UserUpdateInput!) {{
 """
 
 LISTING_ROW = "SELECT title, unit, currency, moq, tiers, stock_status FROM listing"
+RFQ_ROW = (
+    "SELECT r.title, r.currency, r.deadline, r.visibility, r.sealed, r.weights, "
+    "l.description, l.quantity, l.unit FROM rfq r JOIN rfq_line l ON l.rfq_id = r.id "
+    "ORDER BY l.id"
+)
 USER_ROW = "SELECT full_name, roles, password_hash FROM app_user WHERE id = :i"
 
 
@@ -113,3 +120,22 @@ async def test_user_update_with_null(api: Api, field: str) -> None:
         i=buyer.user_id,
     )
     assert after == before
+
+
+@pytest.mark.parametrize(
+    "field", ["deadline", "title", "currency", "visibility", "sealed", "evaluationWeights"]
+)
+async def test_rfq_update_with_null(api: Api, field: str) -> None:
+    org = await api.org(buyer=True, users={"buyer": ["BUYER"]})
+    token = org.users["buyer"].token
+    cat = await api.category("31160000")
+    created = await api.mutate(RFQ_CREATE, rfq_input(to_global_id("Category", cat.id)), token)
+    assert created["errors"] == []
+    rfq = created["rfq"]
+    before = await rows(api.db, RFQ_ROW)
+    line = {"id": rfq["lines"][0]["id"], "description": None, "quantity": None, "unit": None}
+    p = await update(api, RFQ_UPDATE, {"id": rfq["id"], field: None, "changeLines": [line]}, token)
+    assert {k: p["rfq"][k] for k in ("deadline", "title", "currency", "lines")} == {
+        k: rfq[k] for k in ("deadline", "title", "currency", "lines")
+    }
+    assert await rows(api.db, RFQ_ROW) == before

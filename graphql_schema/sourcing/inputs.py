@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 
 from graphql_schema.ids import decode_id
-from graphql_schema.partial import given, kept  # noqa: F401  (kept: re-exported)
+from graphql_schema.partial import given, kept
 from graphql_schema.sourcing.types import Incoterm, Visibility
 from procurement.sourcing import inputs as svc
 from procurement.sourcing.models import Visibility as DomainVisibility
@@ -104,14 +104,14 @@ class RfqLineChangeInput:
     def to_domain(self, field: str) -> svc.RfqLineChange:
         return svc.RfqLineChange(
             id=decode_id(self.id, "RfqLine", f"{field}.id"),
-            description=given(self.description),
-            quantity=given(self.quantity),
-            unit=given(self.unit),
+            description=kept(self.description),
+            quantity=kept(self.quantity),
+            unit=kept(self.unit),
             category_id=given(
                 self.category_id, lambda c: decode_id(c, "Category", f"{field}.categoryId")
             ),
             target_unit_price=given(self.target_unit_price),
-            specifications=given(self.specifications, _specs),
+            specifications=kept(self.specifications, _specs),
             need_by=given(self.need_by),
         )
 
@@ -170,16 +170,16 @@ class RfqUpdateInput:
 
     def fields(self) -> svc.RfqFields:
         return svc.RfqFields(
-            title=given(self.title),
+            title=kept(self.title),
             description=given(self.description),
             category_id=given(self.category_id, lambda c: decode_id(c, "Category", "categoryId")),
-            currency=given(self.currency),
+            currency=kept(self.currency),
             delivery_address=given(self.delivery_address, lambda a: a.to_domain()),
             need_by=given(self.need_by),
-            deadline=given(self.deadline),
-            visibility=given(self.visibility, lambda v: v.value),
-            sealed=given(self.sealed),
-            weights=given(self.evaluation_weights, lambda w: w.to_domain()),
+            deadline=kept(self.deadline),
+            visibility=kept(self.visibility, lambda v: v.value),
+            sealed=kept(self.sealed),
+            weights=kept(self.evaluation_weights, lambda w: w.to_domain()),
             external_reference=given(self.external_reference),
         )
 
@@ -211,7 +211,7 @@ class QuoteLineInput:
 
 
 def quote_fields(i: Any) -> svc.QuoteFields:
-    lines = given(i.lines)
+    lines = kept(i.lines)
     return svc.QuoteFields(
         currency=given(i.currency),
         valid_until=given(i.valid_until),
