@@ -2,8 +2,11 @@
 
 hypothesis-graphql generates queries and mutations from the live schema; each is sent
 through the real ASGI app, signed in as a buyer and as a supplier, against the demo data
-set.  ID arguments get the global IDs of rows that exist (of every type, so wrong-type
-IDs are tried too), so documents reach the services instead of stopping at "not found".
+set.  Each ID argument gets the global ID of an existing row of the type it takes
+(told by its name: ``rfqId``, or ``id`` under ``purchaseOrderApprove``; any type for
+``node(id:)``), and optional arguments that random values can only break (cursors,
+expected versions) are left out, so documents reach the services and mutations succeed
+instead of stopping at "not found".
 The property: the HTTP status is below 500, the body is JSON, and no error carries
 ``INTERNAL_SERVER_ERROR`` (a masked crash).
 
