@@ -15,18 +15,13 @@ Status codes:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from graphql import GraphQLError, get_operation_ast, parse
-from graphql.language import OperationType as OperationKind
-from sqlalchemy.ext.asyncio import AsyncSession
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -35,11 +30,12 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from graphql_schema.context import Context
+from graphql_schema.idempotent import SharedSession, mutation_fields, secret_mutations
 from procurement.audit.service import request_id_var
 from procurement.config import Settings
 from procurement.db import Database
 from procurement.errors import DomainError, ErrorCode
-from procurement.idempotency import Replay, claim, request_hash
+from procurement.idempotency import Replay, check_request, claim, request_hash
 from procurement.parties.auth import authenticate
 
 log = logging.getLogger("procurement.http")
@@ -255,14 +251,12 @@ async def _handle(request: Request, settings: Settings, db: Database, request_id
                     {"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
         key = request.headers.get("idempotency-key")
-        if (
-            key is not None
-            and request.method == "POST"
-            and _is_mutation(params["query"], params["operationName"])
-        ):
-            return await _idempotent(
-                request, db, settings, viewer, params, key.strip(), media, request_id
-            )
+        if key is not None and request.method == "POST":
+            fields = mutation_fields(params["query"], params["operationName"])
+            if fields is not None:
+                return await _idempotent(
+                    request, db, settings, viewer, params, key.strip(), fields, media, request_id
+                )
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -325,14 +319,6 @@ def result_body(result: Any, media: str) -> tuple[dict[str, Any], int]:
     return body, status
 
 
-def _is_mutation(query: str, operation_name: str | None) -> bool:
-    try:
-        op = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return False
-    return op is not None and op.operation is OperationKind.MUTATION
-
-
 class _NotStored(Exception):
     def __init__(self, body: dict[str, Any], status: int) -> None:
         super().__init__("not stored")
@@ -341,6 +327,7 @@ class _NotStored(Exception):
 
 
 _IDEMPOTENCY_STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.IDEMPOTENCY_IN_PROGRESS: 409,
     ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
 }
@@ -353,19 +340,23 @@ async def _idempotent(
     viewer: Any,
     params: dict[str, Any],
     key: str,
+    fields: list[str],
     media: str,
     request_id: str,
 ) -> Response:
     """Run a mutation with its Idempotency-Key claim in one transaction (see
     procurement/idempotency.py): resolvers and loaders share that transaction's session,
-    one at a time, so the stored response is exactly what the client gets."""
-    org = viewer.organization_id if viewer is not None else 0
+    one at a time, so the stored response is exactly what the client gets.  Refused
+    before anything runs: anonymous requests (401) and mutations that return a secret
+    (400), which are never stored."""
     digest = request_hash(params["query"], params["variables"], params["operationName"])
     try:
+        secret = secret_mutations(request.app.state.schema._schema)
+        principal = check_request(viewer, key, fields, secret)
         async with (
             db.sessions() as session,
             session.begin(),
-            claim(session, org, key, digest) as record,
+            claim(session, principal, key, digest) as record,
         ):
             context = Context(
                 db=SharedSession(session),
@@ -397,27 +388,7 @@ async def _idempotent(
         return _respond(failed.body, failed.status, media, request_id)
     except DomainError as exc:
         code = exc.errors[0].code
-        return _respond(
-            _error_body(str(exc), code.value), _IDEMPOTENCY_STATUS.get(code, 400), media, request_id
-        )
+        status = _IDEMPOTENCY_STATUS.get(code, 400)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return _respond(_error_body(str(exc), code.value), status, media, request_id, headers)
     return _respond(body, status, media, request_id)
-
-
-class SharedSession:
-    """Stands in for ``Database`` during an idempotent mutation: every unit of work runs
-    on the request's one session (savepoints for writes), serialised by a lock because
-    strawberry resolves sibling fields concurrently."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self._lock = asyncio.Lock()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self._lock, self._session.begin_nested():
-            yield self._session
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._lock:
-            yield self._session

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -14,9 +13,9 @@ from graphql_schema.ids import decode_id, global_id
 from graphql_schema.input_guard import column
 from graphql_schema.node import Node, register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
+from graphql_schema.partial import given, kept
 from graphql_schema.parties.types import Category, Organization
 from graphql_schema.scalars import Money
-from graphql_schema.sourcing.inputs import given
 from procurement.catalog import service as svc
 from procurement.catalog.models import Listing as ListingModel
 from procurement.catalog.models import ListingStatus as DomainListingStatus
@@ -126,21 +125,18 @@ class ListingFieldsInput:
     stock_status: StockStatus | None = strawberry.UNSET  # type: ignore[valid-type]
 
     def fields(self) -> svc.ListingFields:
-        def keep(value: Any) -> Any:
-            """A null for a field that cannot be empty leaves it as it is."""
-            return svc.UNSET if value is None else given(value)
-
+        """A null for a field that cannot be empty leaves it as it is (``kept``)."""
         return svc.ListingFields(
-            title=keep(self.title),
+            title=kept(self.title),
             description=given(self.description),
             category_id=given(self.category_id, lambda c: decode_id(c, "Category", "categoryId")),
-            unit=keep(self.unit),
-            currency=keep(self.currency),
-            unit_price=keep(self.unit_price),
-            moq=keep(self.moq),
-            tiers=given(self.tiers, lambda ts: [(t.min_quantity, t.unit_price) for t in ts]),
-            lead_time_days=keep(self.lead_time_days),
-            stock_status=given(self.stock_status, lambda s: s.value),
+            unit=kept(self.unit),
+            currency=kept(self.currency),
+            unit_price=kept(self.unit_price),
+            moq=kept(self.moq),
+            tiers=kept(self.tiers, lambda ts: [(t.min_quantity, t.unit_price) for t in ts]),
+            lead_time_days=kept(self.lead_time_days),
+            stock_status=kept(self.stock_status, lambda s: s.value),
         )
 
 

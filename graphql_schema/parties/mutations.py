@@ -12,6 +12,7 @@ from strawberry.types import Info
 from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
 from graphql_schema.input_guard import column, limited
+from graphql_schema.partial import kept
 from graphql_schema.parties.types import ApiKey, Organization, Role, User
 from procurement.errors import DomainError
 from procurement.parties import api_keys, auth, organizations, registration, users
@@ -285,9 +286,9 @@ class PartiesMutation:
                 s,
                 v,
                 decode_id(input.id, "Organization"),
-                name=given(input.name),
-                country=given(input.country),  # type: ignore[arg-type]
-                base_currency=given(input.base_currency),  # type: ignore[arg-type]
+                name=kept(input.name),
+                country=kept(input.country),
+                base_currency=kept(input.base_currency),
                 website=given(input.website),  # type: ignore[arg-type]
                 description=given(input.description),  # type: ignore[arg-type]
                 over_shipment_tolerance=_tolerance(input.over_shipment_tolerance),
@@ -320,17 +321,17 @@ class PartiesMutation:
         "APPROVER or ORG_ADMIN or raises their own approval limit (SELF_GRANT)."
     )
     async def user_update(self, info: Info, input: UserUpdateInput) -> UserPayload:
-        roles = given(input.roles)
+        roles = kept(input.roles)
         result, errors = await in_transaction(
             info,
             lambda s, v: users.update_user(
                 s,
                 v,
                 decode_id(input.id, "User"),
-                full_name=given(input.full_name),  # type: ignore[arg-type]
+                full_name=kept(input.full_name),
                 roles=[r.value for r in roles] if isinstance(roles, list) else roles,  # type: ignore[arg-type]
                 approval_limit=given(input.approval_limit),  # type: ignore[arg-type]
-                password=given(input.password),  # type: ignore[arg-type]
+                password=kept(input.password),
                 current_password=input.current_password,
                 expected_version=input.expected_version,
             ),

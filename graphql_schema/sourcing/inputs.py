@@ -10,6 +10,7 @@ import strawberry
 
 from graphql_schema.ids import decode_id
 from graphql_schema.input_guard import column, limited
+from graphql_schema.partial import given, kept
 from graphql_schema.sourcing.types import Incoterm, Visibility
 from procurement.addresses import ADDRESS_LIMITS
 from procurement.sourcing import inputs as svc
@@ -20,15 +21,6 @@ from procurement.sourcing.models import RfqLine as RfqLineModel
 from procurement.sourcing.models import Visibility as DomainVisibility
 from procurement.sourcing.rfqs import SPEC_KEY_LIMITS, SPEC_VALUE_LIMITS
 from procurement.unset import UNSET
-
-
-def given(value: Any, convert: Any = None) -> Any:
-    """strawberry's UNSET -> the domain's UNSET; null stays null."""
-    if value is strawberry.UNSET:
-        return UNSET
-    if value is None or convert is None:
-        return value
-    return convert(value)
 
 
 @strawberry.input
@@ -121,14 +113,14 @@ class RfqLineChangeInput:
     def to_domain(self, field: str) -> svc.RfqLineChange:
         return svc.RfqLineChange(
             id=decode_id(self.id, "RfqLine", f"{field}.id"),
-            description=given(self.description),
-            quantity=given(self.quantity),
-            unit=given(self.unit),
+            description=kept(self.description),
+            quantity=kept(self.quantity),
+            unit=kept(self.unit),
             category_id=given(
                 self.category_id, lambda c: decode_id(c, "Category", f"{field}.categoryId")
             ),
             target_unit_price=given(self.target_unit_price),
-            specifications=given(self.specifications, _specs),
+            specifications=kept(self.specifications, _specs),
             need_by=given(self.need_by),
         )
 
@@ -187,16 +179,16 @@ class RfqUpdateInput:
 
     def fields(self) -> svc.RfqFields:
         return svc.RfqFields(
-            title=given(self.title),
+            title=kept(self.title),
             description=given(self.description),
             category_id=given(self.category_id, lambda c: decode_id(c, "Category", "categoryId")),
-            currency=given(self.currency),
+            currency=kept(self.currency),
             delivery_address=given(self.delivery_address, lambda a: a.to_domain()),
             need_by=given(self.need_by),
-            deadline=given(self.deadline),
-            visibility=given(self.visibility, lambda v: v.value),
-            sealed=given(self.sealed),
-            weights=given(self.evaluation_weights, lambda w: w.to_domain()),
+            deadline=kept(self.deadline),
+            visibility=kept(self.visibility, lambda v: v.value),
+            sealed=kept(self.sealed),
+            weights=kept(self.evaluation_weights, lambda w: w.to_domain()),
             external_reference=given(self.external_reference),
         )
 
@@ -228,7 +220,7 @@ class QuoteLineInput:
 
 
 def quote_fields(i: Any) -> svc.QuoteFields:
-    lines = given(i.lines)
+    lines = kept(i.lines)
     return svc.QuoteFields(
         currency=given(i.currency),
         valid_until=given(i.valid_until),
