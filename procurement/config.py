@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     introspection: bool | None = Field(default=None, alias="PROCUREMENT_INTROSPECTION")
     max_query_depth: int = Field(default=12, alias="PROCUREMENT_MAX_QUERY_DEPTH")
     max_aliases: int = Field(default=30, alias="PROCUREMENT_MAX_ALIASES")
-    max_tokens: int = Field(default=5000, alias="PROCUREMENT_MAX_TOKENS")
+    max_tokens: int = Field(default=3000, alias="PROCUREMENT_MAX_TOKENS")
     max_query_cost: int = Field(default=50_000, alias="PROCUREMENT_MAX_QUERY_COST")
     max_selections: int = Field(default=10_000, alias="PROCUREMENT_MAX_SELECTIONS")
     max_merge_pairs: int = Field(default=2_000, alias="PROCUREMENT_MAX_MERGE_PAIRS")
