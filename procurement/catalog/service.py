@@ -29,16 +29,16 @@ from procurement.errors import (
     check_version,
     not_found,
 )
+from procurement.money.currency import check_currency
 from procurement.numbering import next_number
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
 from procurement.ordering.queries import reference_taken
 from procurement.pagination import OrderSpec, Page, paginate
+from procurement.parties.guards import require_buyer, require_supplier
 from procurement.parties.models import Category, Organization, VerificationStatus
-from procurement.parties.validation import check_currency, check_name, check_unit
+from procurement.parties.validation import check_name, check_unit
+from procurement.price_breaks import break_price
 from procurement.search import contains_pattern
-from procurement.sourcing.pricing import break_price
-from procurement.sourcing.quotes import require_supplier
-from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
 from procurement.values import fits
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.addresses import Address, check_address
 from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
+from procurement.clock import db_now
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
 from procurement.ordering.access import load_for, move, side_of
 from procurement.ordering.approvals import (
@@ -40,7 +41,6 @@ from procurement.ordering.models import (
 from procurement.ordering.queries import children_by_order, reference_taken
 from procurement.ordering.repricing import check_quantity, terms_of
 from procurement.ordering.states import ACTIONS, TRANSITIONS
-from procurement.sourcing.clock import db_now
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer
 

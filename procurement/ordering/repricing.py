@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.catalog.models import Listing
 from procurement.errors import Collector, ErrorCode
 from procurement.ordering.models import PurchaseOrderLine
+from procurement.price_breaks import break_price
 from procurement.sourcing.models import QuoteLine
-from procurement.sourcing.pricing import break_price
 
 
 @dataclass(frozen=True)

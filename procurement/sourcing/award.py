@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit.service import record, snapshot
+from procurement.clock import db_now
 from procurement.comparison.service import ComparisonRequest, compare, load_buyer_rfq
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
 from procurement.numbering import next_number
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
 from procurement.sourcing import rfqs
-from procurement.sourcing.clock import db_now, effective_status
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import (
     Quote,
     QuoteLine,

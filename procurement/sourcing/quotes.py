@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
+from procurement.clock import db_now
 from procurement.errors import (
     Collector,
     DomainError,
@@ -28,10 +29,10 @@ from procurement.errors import (
     forbidden,
     not_found,
 )
-from procurement.parties.models import Organization
-from procurement.parties.validation import check_currency
+from procurement.money.currency import check_currency
+from procurement.parties.guards import require_supplier
 from procurement.sourcing.access import has_quoted, quotable_by
-from procurement.sourcing.clock import db_now, effective_status
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.inputs import QuoteFields, QuoteLineInput
 from procurement.sourcing.models import (
     Incoterm,
@@ -57,20 +58,6 @@ PRICE, QUANTITY = Decimal("0.000001"), Decimal("0.0001")
 
 def _scale(value: Decimal, exp: Decimal) -> Decimal:
     return value.quantize(exp) if value.is_finite() and abs(value) < LIMIT else value
-
-
-async def require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
-    v = require_viewer(viewer)
-    if Role.SUPPLIER_SALES not in v.roles:
-        raise role_refusal(v, Role.SUPPLIER_SALES)
-    is_supplier = (
-        await session.execute(
-            select(Organization.is_supplier).where(Organization.id == v.organization_id)
-        )
-    ).scalar()
-    if not is_supplier:
-        raise forbidden("Your organisation is not registered as a supplier")
-    return v
 
 
 async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: datetime) -> Rfq:

@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 from procurement.addresses import check_address
 from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
-from procurement.comparison.model import weights_problem
+from procurement.clock import db_now
 from procurement.errors import (
     Collector,
     DomainError,
@@ -30,15 +30,18 @@ from procurement.errors import (
     forbidden,
     not_found,
 )
+from procurement.money.currency import check_currency
 from procurement.numbering import next_number
+from procurement.parties.guards import require_buyer
 from procurement.parties.models import Category, Organization, VerificationStatus
-from procurement.parties.validation import check_currency, check_name, check_unit
-from procurement.sourcing.clock import db_now, effective_status
+from procurement.parties.validation import check_name, check_unit
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.inputs import (
     RfqFields,
     RfqLineChange,
     RfqLineInput,
     Weights,
+    weights_problem,
 )
 from procurement.sourcing.models import (
     LIVE_QUOTE_STATUSES,
@@ -60,21 +63,6 @@ DEFAULT_WEIGHTS = Weights()
 
 
 # --- access -------------------------------------------------------------------------
-
-
-async def require_buyer(session: AsyncSession, viewer: Viewer | None) -> Viewer:
-    """A BUYER of an organisation that buys (platform staff do not buy for others)."""
-    v = require_viewer(viewer)
-    if Role.BUYER not in v.roles:
-        raise forbidden("This needs the BUYER role")
-    is_buyer = (
-        await session.execute(
-            select(Organization.is_buyer).where(Organization.id == v.organization_id)
-        )
-    ).scalar()
-    if not is_buyer:
-        raise forbidden("Your organisation is not registered as a buyer")
-    return v
 
 
 async def load_for_buyer(session: AsyncSession, viewer: Viewer | None, rfq_id: int) -> Rfq:
