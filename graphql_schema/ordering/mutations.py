@@ -24,7 +24,15 @@ from graphql_schema.ordering.types import (
 )
 from graphql_schema.sourcing.inputs import AddressInput, given
 from procurement.catalog.service import OrderLineInput, order_from_listings
-from procurement.ordering import approvals, fulfilment, orders
+from procurement.ordering import (
+    approvals,
+    fulfilment,
+    invoices,
+    orders,
+    receipts,
+    returns,
+    shipments,
+)
 from procurement.ordering import models as m
 from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
 from procurement.ordering.models import PurchaseOrderLine as Line
@@ -398,7 +406,7 @@ class OrderingMutation:
     async def shipment_create(self, info: Info, input: ShipmentCreateInput) -> ShipmentPayload:
         thing, po, errors = await _with_order(
             info,
-            lambda s, v: fulfilment.create_shipment(
+            lambda s, v: shipments.create_shipment(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
@@ -422,12 +430,12 @@ class OrderingMutation:
     ) -> GoodsReceiptPayload:
         thing, po, errors = await _with_order(
             info,
-            lambda s, v: fulfilment.create_receipt(
+            lambda s, v: receipts.create_receipt(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
                 lines=[
-                    fulfilment.ReceiptLine(
+                    receipts.ReceiptLine(
                         _line(ln.line_id, f"lines[{i}].lineId"), ln.accepted, ln.rejected
                     )
                     for i, ln in enumerate(input.lines)
@@ -448,13 +456,13 @@ class OrderingMutation:
     async def invoice_submit(self, info: Info, input: InvoiceSubmitInput) -> InvoicePayload:
         return await _invoice(
             info,
-            lambda s, v: fulfilment.submit_invoice(
+            lambda s, v: invoices.submit_invoice(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
                 number=input.number,
                 lines=[
-                    fulfilment.InvoiceLine(
+                    invoices.InvoiceLine(
                         _line(ln.line_id, f"lines[{i}].lineId"), ln.quantity, ln.unit_price
                     )
                     for i, ln in enumerate(input.lines)
@@ -468,7 +476,7 @@ class OrderingMutation:
     async def invoice_accept(self, info: Info, input: InvoiceDecisionInput) -> InvoicePayload:
         return await _invoice(
             info,
-            lambda s, v: fulfilment.accept_invoice(
+            lambda s, v: invoices.accept_invoice(
                 s, v, decode_id(input.id, "Invoice"), input.note, input.expected_version
             ),
         )
@@ -477,7 +485,7 @@ class OrderingMutation:
     async def invoice_dispute(self, info: Info, input: InvoiceDisputeInput) -> InvoicePayload:
         return await _invoice(
             info,
-            lambda s, v: fulfilment.dispute_invoice(
+            lambda s, v: invoices.dispute_invoice(
                 s, v, decode_id(input.id, "Invoice"), input.reason, input.expected_version
             ),
         )
@@ -488,7 +496,7 @@ class OrderingMutation:
     ) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.request_return(
+            lambda s, v: returns.request_return(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
@@ -508,7 +516,7 @@ class OrderingMutation:
     ) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.decide_return(
+            lambda s, v: returns.decide_return(
                 s,
                 v,
                 decode_id(input.id, "ReturnRequest"),
@@ -524,7 +532,7 @@ class OrderingMutation:
     ) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.decide_return(
+            lambda s, v: returns.decide_return(
                 s,
                 v,
                 decode_id(input.id, "ReturnRequest"),
@@ -538,7 +546,7 @@ class OrderingMutation:
     async def return_receive(self, info: Info, input: ReturnReceiveInput) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.receive_return(
+            lambda s, v: returns.receive_return(
                 s,
                 v,
                 decode_id(input.id, "ReturnRequest"),
