@@ -49,6 +49,7 @@ from graphql_schema.sourcing.inputs import given
 from procurement.catalog.service import OrderLineInput, order_from_listings
 from procurement.ordering import (
     approvals,
+    change_orders,
     fulfilment,
     invoices,
     orders,
@@ -199,7 +200,7 @@ class OrderingMutation:
     ) -> PurchaseOrderPayload:
         return await _order(
             info,
-            lambda s, v: orders.change(
+            lambda s, v: change_orders.change(
                 s,
                 v,
                 _po(input.id),
@@ -208,7 +209,7 @@ class OrderingMutation:
                 need_by=given(input.need_by),
                 external_reference=given(input.external_reference),
                 lines=[
-                    orders.LineChange(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
+                    change_orders.LineChange(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
                     for i, ln in enumerate(input.lines or [])
                 ],
             ),
