@@ -11,6 +11,12 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id
+from graphql_schema.ordering.fulfilment_types import (
+    GoodsReceipt,
+    Invoice,
+    ReturnRequest,
+    Shipment,
+)
 from graphql_schema.ordering.inputs import (
     ApprovalPolicySetInput,
     GoodsReceiptCreateInput,
@@ -37,14 +43,7 @@ from graphql_schema.ordering.payloads import (
     ReturnRequestPayload,
     ShipmentPayload,
 )
-from graphql_schema.ordering.types import (
-    ApprovalBand,
-    GoodsReceipt,
-    Invoice,
-    PurchaseOrder,
-    ReturnRequest,
-    Shipment,
-)
+from graphql_schema.ordering.types import ApprovalBand, PurchaseOrder
 from graphql_schema.sourcing.inputs import given
 from procurement.catalog.service import OrderLineInput, order_from_listings
 from procurement.ordering import (

@@ -7,14 +7,13 @@ from __future__ import annotations
 import strawberry
 
 from graphql_schema.errors import UserError
-from graphql_schema.ordering.types import (
-    ApprovalBand,
+from graphql_schema.ordering.fulfilment_types import (
     GoodsReceipt,
     Invoice,
-    PurchaseOrder,
     ReturnRequest,
     Shipment,
 )
+from graphql_schema.ordering.types import ApprovalBand, PurchaseOrder
 
 
 @strawberry.type
