@@ -12,8 +12,8 @@ from graphql_schema.ids import decode_id
 from graphql_schema.input_guard import column
 from graphql_schema.ordering.types import PurchaseOrder
 from graphql_schema.sourcing.types import Rfq
+from procurement.award.service import AllocationInput, SplitOptions, award_rfq
 from procurement.ordering.models import PurchaseOrderLine
-from procurement.sourcing.award import AllocationInput, SplitOptions, award_rfq
 
 
 @strawberry.input

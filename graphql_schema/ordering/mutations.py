@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -13,21 +11,52 @@ from strawberry.types import Info
 
 from graphql_schema.errors import UserError, in_transaction
 from graphql_schema.ids import decode_id
-from graphql_schema.input_guard import column
-from graphql_schema.ordering.types import (
-    ApprovalBand,
+from graphql_schema.ordering.fulfilment_types import (
     GoodsReceipt,
     Invoice,
-    PurchaseOrder,
     ReturnRequest,
     Shipment,
 )
-from graphql_schema.sourcing.inputs import AddressInput, given
+from graphql_schema.ordering.inputs import (
+    ApprovalPolicySetInput,
+    GoodsReceiptCreateInput,
+    InvoiceDecisionInput,
+    InvoiceDisputeInput,
+    InvoiceSubmitInput,
+    PurchaseOrderAcknowledgeInput,
+    PurchaseOrderActionInput,
+    PurchaseOrderApproveInput,
+    PurchaseOrderChangeInput,
+    PurchaseOrderCreateInput,
+    PurchaseOrderReasonInput,
+    ReturnDecisionInput,
+    ReturnReceiveInput,
+    ReturnRequestCreateInput,
+    ShipmentCreateInput,
+)
+from graphql_schema.ordering.payloads import (
+    ApprovalPolicyPayload,
+    GoodsReceiptPayload,
+    InvoicePayload,
+    PurchaseOrderCreatePayload,
+    PurchaseOrderPayload,
+    ReturnRequestPayload,
+    ShipmentPayload,
+)
+from graphql_schema.ordering.types import ApprovalBand, PurchaseOrder
+from graphql_schema.sourcing.inputs import given
 from procurement.catalog.service import OrderLineInput, order_from_listings
-from procurement.ordering import approvals, fulfilment, orders
-from procurement.ordering import models as m
+from procurement.ordering import (
+    approvals,
+    change_orders,
+    fulfilment,
+    invoices,
+    orders,
+    receipts,
+    returns,
+    shipments,
+)
 from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
-from procurement.ordering.models import PurchaseOrderLine as Line
 from procurement.viewer import Viewer
 
 Act = Callable[[AsyncSession, Viewer | None], Awaitable[Any]]
@@ -39,215 +68,6 @@ def _po(value: strawberry.ID, field: str = "id") -> int:
 
 def _line(value: strawberry.ID, field: str) -> int:
     return decode_id(value, "PurchaseOrderLine", field)
-
-
-@strawberry.input
-class PurchaseOrderLineOrderInput:
-    listing_id: strawberry.ID
-    quantity: Decimal = column(Line.quantity)
-
-
-@strawberry.input
-class PurchaseOrderCreateInput:
-    lines: list[PurchaseOrderLineOrderInput]
-    delivery_address: AddressInput | None = None
-    need_by: date | None = None
-    external_reference: str | None = column(PurchaseOrderModel.external_reference, default=None)
-
-
-@strawberry.input
-class PurchaseOrderActionInput:
-    id: strawberry.ID
-    expected_version: int | None = None
-
-
-@strawberry.input
-class PurchaseOrderApproveInput:
-    id: strawberry.ID
-    comment: str | None = column(m.Approval.comment, default=None)
-    expected_version: int | None = None
-
-
-@strawberry.input
-class PurchaseOrderReasonInput:
-    id: strawberry.ID
-    reason: str = column(PurchaseOrderModel.status_reason)
-    expected_version: int | None = None
-
-
-@strawberry.input
-class PurchaseOrderAcknowledgeInput:
-    id: strawberry.ID
-    delivery_date: date | None = strawberry.field(
-        default=None, description="The date the supplier confirms."
-    )
-    expected_version: int | None = None
-
-
-@strawberry.input
-class LineQuantityInput:
-    line_id: strawberry.ID
-    quantity: Decimal = column(Line.quantity)
-
-
-@strawberry.input
-class PurchaseOrderChangeInput:
-    id: strawberry.ID
-    expected_version: int = strawberry.field(description="Changes are refused on a stale version.")
-    delivery_address: AddressInput | None = strawberry.UNSET
-    need_by: date | None = strawberry.UNSET
-    lines: list[LineQuantityInput] | None = None
-    external_reference: str | None = column(
-        PurchaseOrderModel.external_reference,
-        default=strawberry.UNSET,
-        description="Your ERP's key for the order (unique).",
-    )
-
-
-@strawberry.input
-class ShipmentCreateInput:
-    purchase_order_id: strawberry.ID
-    lines: list[LineQuantityInput]
-    carrier: str | None = column(m.Shipment.carrier, default=None)
-    tracking_number: str | None = column(m.Shipment.tracking_number, default=None)
-    shipped_at: datetime | None = None
-    expected_version: int | None = None
-
-
-@strawberry.input
-class ReceiptLineInput:
-    line_id: strawberry.ID
-    accepted: Decimal = column(Line.accepted_quantity)
-    rejected: Decimal = column(Line.rejected_quantity, default=Decimal(0))
-
-
-@strawberry.input
-class GoodsReceiptCreateInput:
-    purchase_order_id: strawberry.ID
-    lines: list[ReceiptLineInput]
-    note: str | None = column(m.GoodsReceipt.note, default=None)
-    expected_version: int | None = None
-
-
-@strawberry.input
-class InvoiceLineInput:
-    line_id: strawberry.ID
-    quantity: Decimal = column(Line.invoiced_quantity)
-    unit_price: Decimal = column(Line.unit_price)
-
-
-@strawberry.input
-class InvoiceSubmitInput:
-    purchase_order_id: strawberry.ID
-    number: str = column(m.Invoice.number)
-    lines: list[InvoiceLineInput]
-    tax: Decimal = column(m.Invoice.tax, default=Decimal(0))
-    expected_version: int | None = None
-
-
-@strawberry.input
-class InvoiceDecisionInput:
-    id: strawberry.ID
-    note: str | None = column(m.Invoice.resolution_note, default=None)
-    expected_version: int | None = strawberry.field(
-        default=None, description="The order's version."
-    )
-
-
-@strawberry.input
-class InvoiceDisputeInput:
-    id: strawberry.ID
-    reason: str = column(m.Invoice.resolution_note)
-    expected_version: int | None = strawberry.field(
-        default=None, description="The order's version."
-    )
-
-
-@strawberry.input
-class ReturnRequestCreateInput:
-    purchase_order_id: strawberry.ID
-    lines: list[LineQuantityInput]
-    reason: str = column(m.ReturnRequest.reason)
-    evidence: str | None = column(m.ReturnRequest.evidence, default=None)
-    expected_version: int | None = None
-
-
-@strawberry.input
-class ReturnDecisionInput:
-    id: strawberry.ID
-    note: str | None = column(m.ReturnRequest.decision_note, default=None)
-    expected_version: int | None = strawberry.field(
-        default=None, description="The order's version."
-    )
-
-
-@strawberry.input
-class ReturnReceiveInput:
-    id: strawberry.ID
-    credit_amount: Decimal = column(m.ReturnRequest.credit_amount)
-    expected_version: int | None = strawberry.field(
-        default=None, description="The order's version."
-    )
-
-
-@strawberry.input
-class ApprovalBandInput:
-    up_to: Decimal | None = column(
-        PurchaseOrderModel.total,
-        description="Upper bound in the organisation's base currency; null: no bound.",
-    )
-    approvals_required: int
-
-
-@strawberry.input
-class ApprovalPolicySetInput:
-    bands: list[ApprovalBandInput]
-
-
-@strawberry.type
-class PurchaseOrderPayload:
-    purchase_order: PurchaseOrder | None = None
-    errors: list[UserError]
-
-
-@strawberry.type
-class PurchaseOrderCreatePayload:
-    purchase_orders: list[PurchaseOrder]
-    errors: list[UserError]
-
-
-@strawberry.type
-class ShipmentPayload:
-    shipment: Shipment | None = None
-    purchase_order: PurchaseOrder | None = None
-    errors: list[UserError]
-
-
-@strawberry.type
-class GoodsReceiptPayload:
-    receipt: GoodsReceipt | None = None
-    purchase_order: PurchaseOrder | None = None
-    errors: list[UserError]
-
-
-@strawberry.type
-class InvoicePayload:
-    invoice: Invoice | None = None
-    purchase_order: PurchaseOrder | None = None
-    errors: list[UserError]
-
-
-@strawberry.type
-class ReturnRequestPayload:
-    return_request: ReturnRequest | None = None
-    purchase_order: PurchaseOrder | None = None
-    errors: list[UserError]
-
-
-@strawberry.type
-class ApprovalPolicyPayload:
-    bands: list[ApprovalBand] | None = None
-    errors: list[UserError]
 
 
 async def _order(info: Info, act: Act) -> PurchaseOrderPayload:
@@ -379,7 +199,7 @@ class OrderingMutation:
     ) -> PurchaseOrderPayload:
         return await _order(
             info,
-            lambda s, v: orders.change(
+            lambda s, v: change_orders.change(
                 s,
                 v,
                 _po(input.id),
@@ -388,7 +208,7 @@ class OrderingMutation:
                 need_by=given(input.need_by),
                 external_reference=given(input.external_reference),
                 lines=[
-                    orders.LineChange(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
+                    change_orders.LineChange(_line(ln.line_id, f"lines[{i}].lineId"), ln.quantity)
                     for i, ln in enumerate(input.lines or [])
                 ],
             ),
@@ -398,7 +218,7 @@ class OrderingMutation:
     async def shipment_create(self, info: Info, input: ShipmentCreateInput) -> ShipmentPayload:
         thing, po, errors = await _with_order(
             info,
-            lambda s, v: fulfilment.create_shipment(
+            lambda s, v: shipments.create_shipment(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
@@ -422,12 +242,12 @@ class OrderingMutation:
     ) -> GoodsReceiptPayload:
         thing, po, errors = await _with_order(
             info,
-            lambda s, v: fulfilment.create_receipt(
+            lambda s, v: receipts.create_receipt(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
                 lines=[
-                    fulfilment.ReceiptLine(
+                    receipts.ReceiptLine(
                         _line(ln.line_id, f"lines[{i}].lineId"), ln.accepted, ln.rejected
                     )
                     for i, ln in enumerate(input.lines)
@@ -448,13 +268,13 @@ class OrderingMutation:
     async def invoice_submit(self, info: Info, input: InvoiceSubmitInput) -> InvoicePayload:
         return await _invoice(
             info,
-            lambda s, v: fulfilment.submit_invoice(
+            lambda s, v: invoices.submit_invoice(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
                 number=input.number,
                 lines=[
-                    fulfilment.InvoiceLine(
+                    invoices.InvoiceLine(
                         _line(ln.line_id, f"lines[{i}].lineId"), ln.quantity, ln.unit_price
                     )
                     for i, ln in enumerate(input.lines)
@@ -468,7 +288,7 @@ class OrderingMutation:
     async def invoice_accept(self, info: Info, input: InvoiceDecisionInput) -> InvoicePayload:
         return await _invoice(
             info,
-            lambda s, v: fulfilment.accept_invoice(
+            lambda s, v: invoices.accept_invoice(
                 s, v, decode_id(input.id, "Invoice"), input.note, input.expected_version
             ),
         )
@@ -477,7 +297,7 @@ class OrderingMutation:
     async def invoice_dispute(self, info: Info, input: InvoiceDisputeInput) -> InvoicePayload:
         return await _invoice(
             info,
-            lambda s, v: fulfilment.dispute_invoice(
+            lambda s, v: invoices.dispute_invoice(
                 s, v, decode_id(input.id, "Invoice"), input.reason, input.expected_version
             ),
         )
@@ -488,7 +308,7 @@ class OrderingMutation:
     ) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.request_return(
+            lambda s, v: returns.request_return(
                 s,
                 v,
                 _po(input.purchase_order_id, "purchaseOrderId"),
@@ -508,7 +328,7 @@ class OrderingMutation:
     ) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.decide_return(
+            lambda s, v: returns.decide_return(
                 s,
                 v,
                 decode_id(input.id, "ReturnRequest"),
@@ -524,7 +344,7 @@ class OrderingMutation:
     ) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.decide_return(
+            lambda s, v: returns.decide_return(
                 s,
                 v,
                 decode_id(input.id, "ReturnRequest"),
@@ -538,7 +358,7 @@ class OrderingMutation:
     async def return_receive(self, info: Info, input: ReturnReceiveInput) -> ReturnRequestPayload:
         return await _return(
             info,
-            lambda s, v: fulfilment.receive_return(
+            lambda s, v: returns.receive_return(
                 s,
                 v,
                 decode_id(input.id, "ReturnRequest"),

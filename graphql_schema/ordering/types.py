@@ -1,4 +1,5 @@
-"""GraphQL types of purchase orders (as created by the award)."""
+"""GraphQL types of purchase orders: the order, its lines, approvals and changes (its
+fulfilment records: ``fulfilment_types.py``)."""
 
 from __future__ import annotations
 
@@ -14,30 +15,29 @@ from strawberry.types import Info
 from graphql_schema.field_sides import sided
 from graphql_schema.ids import global_id
 from graphql_schema.node import Node
+from graphql_schema.ordering.fulfilment_types import (
+    GoodsReceipt,
+    Invoice,
+    ReturnRequest,
+    Shipment,
+)
 from graphql_schema.parties.types import Organization, User
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.types import Address, Incoterm, Rfq
 from procurement.field_sides import Audience, Owners, may_read
 from procurement.ordering.approvals import amount_in_base
 from procurement.ordering.changes import shared_changes, shared_status_reason
-from procurement.ordering.models import GoodsReceipt as GoodsReceiptModel
-from procurement.ordering.models import Invoice as InvoiceModel
-from procurement.ordering.models import InvoiceStatus as DomainInvoiceStatus
 from procurement.ordering.models import PoStatus as DomainPoStatus
 from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
 from procurement.ordering.models import PurchaseOrderLine as PurchaseOrderLineModel
-from procurement.ordering.models import ReturnRequest as ReturnRequestModel
-from procurement.ordering.models import ReturnStatus as DomainReturnStatus
-from procurement.ordering.models import Shipment as ShipmentModel
 from procurement.ordering.orders import available_actions
 from procurement.ordering.states import ACTIONS
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
 
+
 PurchaseOrderStatus = strawberry.enum(DomainPoStatus, name="PurchaseOrderStatus")
-InvoiceStatus = strawberry.enum(DomainInvoiceStatus, name="InvoiceStatus")
-ReturnStatus = strawberry.enum(DomainReturnStatus, name="ReturnStatus")
 
 
 @strawberry.enum
@@ -116,163 +116,6 @@ _CHANGE_FIELD_NAMES = {
     "unit_price": "unitPrice",
     "line_total": "lineTotal",
 }
-
-
-@strawberry.type
-class QuantityLine:
-    line_id: strawberry.ID
-    quantity: Decimal
-
-
-@strawberry.type
-class Shipment(Node):
-    carrier: str | None
-    tracking_number: str | None
-    shipped_at: datetime | None
-    lines: list[QuantityLine]
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, m: ShipmentModel) -> Shipment:
-        assert m.id is not None and m.created_at is not None
-        return cls(
-            id=global_id("Shipment", m.id),
-            carrier=m.carrier,
-            tracking_number=m.tracking_number,
-            shipped_at=m.shipped_at,
-            lines=[
-                QuantityLine(
-                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
-                    quantity=Decimal(ln["quantity"]),
-                )
-                for ln in m.lines
-            ],
-            created_at=m.created_at,
-        )
-
-
-@strawberry.type
-class ReceiptLine:
-    line_id: strawberry.ID
-    accepted: Decimal
-    rejected: Decimal
-
-
-@strawberry.type
-class GoodsReceipt(Node):
-    lines: list[ReceiptLine]
-    note: str | None
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, m: GoodsReceiptModel) -> GoodsReceipt:
-        assert m.id is not None and m.created_at is not None
-        return cls(
-            id=global_id("GoodsReceipt", m.id),
-            note=m.note,
-            lines=[
-                ReceiptLine(
-                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
-                    accepted=Decimal(ln["accepted"]),
-                    rejected=Decimal(ln["rejected"]),
-                )
-                for ln in m.lines
-            ],
-            created_at=m.created_at,
-        )
-
-
-@strawberry.type
-class InvoiceLine:
-    line_id: strawberry.ID
-    quantity: Decimal
-    unit_price: Money
-
-
-@strawberry.type(description="A three-way-match finding that holds the invoice for review.")
-class InvoiceException:
-    code: str = strawberry.field(description="QUANTITY_EXCEEDS_RECEIVED or PRICE_MISMATCH")
-    line_id: strawberry.ID
-    message: str
-
-
-@strawberry.type
-class Invoice(Node):
-    number: str
-    status: InvoiceStatus  # type: ignore[valid-type]
-    currency: str
-    lines: list[InvoiceLine]
-    subtotal: Money
-    tax: Money
-    total: Money
-    exceptions: list[InvoiceException]
-    resolution_note: str | None
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, m: InvoiceModel) -> Invoice:
-        assert m.id is not None and m.created_at is not None
-        cur = m.currency
-        return cls(
-            id=global_id("Invoice", m.id),
-            number=m.number,
-            status=InvoiceStatus(m.status),
-            currency=cur,
-            lines=[
-                InvoiceLine(
-                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
-                    quantity=Decimal(ln["quantity"]),
-                    unit_price=Money(amount=Decimal(ln["unit_price"]), currency=cur),
-                )
-                for ln in m.lines
-            ],
-            subtotal=Money.of(m.subtotal, cur),
-            tax=Money.of(m.tax, cur),
-            total=Money.of(m.total, cur),
-            exceptions=[
-                InvoiceException(
-                    code=e["code"],
-                    line_id=global_id("PurchaseOrderLine", e["line_id"]),
-                    message=e["message"],
-                )
-                for e in m.exceptions
-            ],
-            resolution_note=m.resolution_note,
-            created_at=m.created_at,
-        )
-
-
-@strawberry.type
-class ReturnRequest(Node):
-    status: ReturnStatus  # type: ignore[valid-type]
-    reason: str
-    evidence: str | None
-    lines: list[QuantityLine]
-    decision_note: str | None
-    credit_amount: Money | None
-    created_at: datetime
-
-    @classmethod
-    def from_model(cls, m: ReturnRequestModel, currency: str) -> ReturnRequest:
-        assert m.id is not None and m.created_at is not None
-        return cls(
-            id=global_id("ReturnRequest", m.id),
-            status=ReturnStatus(m.status),
-            reason=m.reason,
-            evidence=m.evidence,
-            lines=[
-                QuantityLine(
-                    line_id=global_id("PurchaseOrderLine", ln["line_id"]),
-                    quantity=Decimal(ln["quantity"]),
-                )
-                for ln in m.lines
-            ],
-            decision_note=m.decision_note,
-            credit_amount=Money.of(m.credit_amount, currency)
-            if m.credit_amount is not None
-            else None,
-            created_at=m.created_at,
-        )
 
 
 def _ctx(info: Info) -> Context:

@@ -19,7 +19,7 @@ from procurement.sourcing.models import QuoteLine as QuoteLineModel
 from procurement.sourcing.models import Rfq as RfqModel
 from procurement.sourcing.models import RfqLine as RfqLineModel
 from procurement.sourcing.models import Visibility as DomainVisibility
-from procurement.sourcing.rfqs import SPEC_KEY_LIMITS, SPEC_VALUE_LIMITS
+from procurement.sourcing.rfq_fields import SPEC_KEY_LIMITS, SPEC_VALUE_LIMITS
 from procurement.unset import UNSET
 
 

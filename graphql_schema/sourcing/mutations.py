@@ -22,7 +22,7 @@ from graphql_schema.sourcing.inputs import (
 from graphql_schema.sourcing.quote_types import Quote
 from graphql_schema.sourcing.types import Rfq, RfqQuestion
 from procurement.errors import DomainError, ErrorCode
-from procurement.sourcing import questions, quotes, rfqs
+from procurement.sourcing import invitations, questions, quotes, rfqs
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import Rfq as RfqModel
 from procurement.sourcing.models import RfqQuestion as RfqQuestionModel
@@ -232,7 +232,7 @@ class SourcingMutation:
     async def rfq_invite_suppliers(self, info: Info, input: RfqInviteSuppliersInput) -> RfqPayload:
         return await _rfq(
             info,
-            lambda s, v: rfqs.invite_suppliers(
+            lambda s, v: invitations.invite_suppliers(
                 s,
                 v,
                 decode_id(input.id, "Rfq"),
@@ -246,7 +246,7 @@ class SourcingMutation:
     ) -> RfqPayload:
         return await _rfq(
             info,
-            lambda s, v: rfqs.uninvite_supplier(
+            lambda s, v: invitations.uninvite_supplier(
                 s,
                 v,
                 decode_id(input.id, "Rfq"),

@@ -15,10 +15,11 @@ from graphql_schema.node import Node
 from graphql_schema.pagination import Connection
 from graphql_schema.parties.types import Category, Organization, User
 from graphql_schema.scalars import Money
+from procurement.clock import app_now
 from procurement.comparison.service import rfq_weights
 from procurement.field_sides import Owners
 from procurement.sourcing.access import supplier_scope
-from procurement.sourcing.clock import app_now, effective_status
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import Incoterm as DomainIncoterm
 from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
 from procurement.sourcing.models import (

@@ -29,16 +29,16 @@ from procurement.errors import (
     check_version,
     not_found,
 )
-from procurement.numbering import next_number
-from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.money.currency import check_currency
+from procurement.ordering.drafts import DraftLine, DraftOrder, create_draft_order
+from procurement.ordering.models import PurchaseOrder, PurchaseOrderLine
 from procurement.ordering.queries import reference_taken
 from procurement.pagination import OrderSpec, Page, paginate
+from procurement.parties.guards import require_buyer, require_supplier
 from procurement.parties.models import Category, Organization, VerificationStatus
-from procurement.parties.validation import check_currency, check_name, check_unit
+from procurement.parties.validation import check_name, check_unit
+from procurement.price_breaks import break_price
 from procurement.search import contains_pattern
-from procurement.sourcing.pricing import break_price
-from procurement.sourcing.quotes import require_supplier
-from procurement.sourcing.rfqs import require_buyer
 from procurement.unset import UNSET, Unset
 from procurement.values import fits
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal
@@ -351,49 +351,26 @@ async def order_from_listings(
     c.raise_if_any()
     orders = []
     for (supplier_id, currency), group in sorted(groups.items()):
-        po = PurchaseOrder(
-            number=await next_number(session, v.organization_id, "PO"),
+        header = DraftOrder(
             buyer_org_id=v.organization_id,
             supplier_org_id=supplier_id,
-            created_by_id=v.user_id,
-            status=PoStatus.DRAFT.value,
             currency=currency,
-            subtotal=Decimal(0),
-            shipping_cost=Decimal(0),
-            total=Decimal(0),
             delivery_address=address,
             need_by=need_by,
             listing_order=True,
             external_reference=ref,
         )
-        session.add(po)
-        await session.flush()
-        subtotal = Decimal(0)
-        for pos, ln in enumerate(group, start=1):
+        drafts = []
+        for ln in group:
             listing = listings[ln.listing_id]
-            price = tier_price(listing, ln.quantity)
-            total = price * ln.quantity
-            subtotal += total
-            session.add(
-                PurchaseOrderLine(
-                    purchase_order_id=po.id,
-                    position=pos,
+            drafts.append(
+                DraftLine(
                     listing_id=listing.id,
                     description=listing.title,
                     unit=listing.unit,
                     quantity=ln.quantity,
-                    unit_price=price,
-                    line_total=total,
+                    unit_price=tier_price(listing, ln.quantity),
                 )
             )
-        po.subtotal = subtotal
-        po.total = subtotal
-        orders.append(po)
-        await record(
-            session,
-            v,
-            action="purchase_order.created",
-            entity=po,
-            organization_id=v.organization_id,
-        )
+        orders.append(await create_draft_order(session, v, header, drafts))
     return orders

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -71,17 +70,6 @@ class Weights:
             self.coverage / total,
             self.supplier_score / total,
         )
-
-
-def weights_problem(values: Iterable[Decimal]) -> str | None:
-    """Evaluation weights must be non-negative and not all zero (they are normalised);
-    the RFQ's weights and a comparison's are held to the same rule."""
-    vs = list(values)
-    if any(not v.is_finite() or v < 0 for v in vs):
-        return "Weights must not be negative"
-    if sum(vs, Decimal(0)) == 0:
-        return "At least one weight must be above zero"
-    return None
 
 
 @dataclass(frozen=True)

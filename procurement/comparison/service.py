@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.clock import db_now
 from procurement.comparison.model import (
     Context,
     Offer,
     OfferLine,
     RequestLine,
     Weights,
-    weights_problem,
 )
 from procurement.comparison.ranking import (
     Facts,
@@ -35,10 +35,10 @@ from procurement.comparison.ranking import (
 from procurement.comparison.split import Split, prepare_split
 from procurement.comparison.supplier_score import SupplierScore, supplier_scores
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
+from procurement.money.currency import check_currency
 from procurement.money.fx import Conversion, load_table
-from procurement.parties.validation import check_currency
 from procurement.sourcing.access import visible_rfqs
-from procurement.sourcing.clock import db_now
+from procurement.sourcing.inputs import weights_problem
 from procurement.sourcing.models import Quote, QuoteLine, QuoteStatus, Rfq, RfqLine
 from procurement.sourcing.sealing import rfq_prices_sealed
 from procurement.viewer import Viewer, require_viewer

@@ -10,7 +10,8 @@ Each offer line is bought not at all or between its MOQ and its offered quantity
 line above its requested quantity; at most ``max_suppliers`` distinct suppliers.
 Quantities are integers wherever the line's quantities are whole numbers.  The solver is
 given a time bound; past it the best allocation found is returned with
-``optimal = False``.
+``optimal = False``.  The programme itself is built in ``split_model.py``; this module
+chooses what enters it and reads the answer.
 
 Large comparisons (more than ``FULL_MODEL_LINES`` offer lines) are solved in two rounds
 over candidates.  First, per RFQ line, the ``CANDIDATES_PER_LINE`` offers with the
@@ -37,20 +38,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ParamSpec
 
-import highspy
 import numpy as np
 
 from procurement.comparison.model import Context, Offer, OfferLine
 from procurement.comparison.ranking import ZERO, Facts, line_facts
+from procurement.comparison.split_model import SplitModel, Tier
 
 TIME_LIMIT_SECONDS = 2.0
+
+
 #: the bound when the caller asks for the exact split of a large comparison
 EXACT_TIME_LIMIT_SECONDS = 10.0
+
+
 #: up to this many offer lines the whole model is solved (under 0.25 s on 2 cores)
 FULL_MODEL_LINES = 2000
+
+
 #: beyond it, the cheapest offers per RFQ line that are candidates
 CANDIDATES_PER_LINE = 15
+
+
 _QUANT = Decimal("0.0001")
+
+
 P = ParamSpec("P")
 
 
@@ -127,182 +138,6 @@ def best_single_supplier(
     return SingleSupplierAward(best[3], best[1], -best[0])
 
 
-@dataclass
-class _Var:
-    offer: Offer
-    line: OfferLine
-    lo: Decimal
-    hi: Decimal
-    price: Decimal
-    integral: bool
-    x: int = -1
-    y: int = -1  # the band's binary, when it has one
-
-
-class _Model:
-    """The MILP in HiGHS's row-wise form.
-
-    Per price band of an offer line: a quantity ``x``.  An offer line with one band and
-    no MOQ links ``x <= hi * z`` to its supplier's "used" binary ``z`` directly; otherwise
-    each band has a binary ``y`` (``lo*y <= x <= hi*y``, ``y <= z``, at most one band per
-    line).  Per RFQ line: the sum of ``x`` within [floor, requested].
-    """
-
-    def __init__(
-        self,
-        tiers: list[_Var],
-        req: dict[int, Decimal],
-        max_suppliers: int | None,
-        presolve: bool = False,
-    ) -> None:
-        self.tiers = tiers
-        self.presolve = presolve
-        self.req = req
-        suppliers = sorted({t.offer.quote_id for t in tiers})
-        n = 0
-        self.z = {}
-        for q in suppliers:
-            self.z[q] = n
-            n += 1
-        cols_int: list[bool] = [True] * len(suppliers)
-        upper: list[float] = [1.0] * len(suppliers)
-        rows_lo: list[float] = []
-        rows_hi: list[float] = []
-        starts: list[int] = [0]
-        idx: list[int] = []
-        val: list[float] = []
-
-        def col(ub: float, integer: bool) -> int:
-            nonlocal n
-            upper.append(ub)
-            cols_int.append(integer)
-            n += 1
-            return n - 1
-
-        def row(lo: float, hi: float, entries: list[tuple[int, float]]) -> None:
-            rows_lo.append(lo)
-            rows_hi.append(hi)
-            for i, v in entries:
-                idx.append(i)
-                val.append(v)
-            starts.append(len(idx))
-
-        inf = highspy.kHighsInf
-        bands: dict[int, list[_Var]] = {}
-        for t in tiers:
-            bands.setdefault(t.line.quote_line_id, []).append(t)
-        self.by_line: dict[int, list[int]] = {}
-        for group in bands.values():
-            z = self.z[group[0].offer.quote_id]
-            simple = len(group) == 1 and group[0].lo == 0
-            ys = []
-            for t in group:
-                # x is continuous even for whole-number lines: with the binaries fixed the
-                # rest is an interval-bounded transportation problem whose vertices are
-                # integral when its bounds are, and the simplex returns vertices
-                t.x = col(float(t.hi), False)
-                self.by_line.setdefault(t.line.rfq_line_id, []).append(t.x)
-                if simple:
-                    row(-inf, 0.0, [(t.x, 1.0), (z, -float(t.hi))])
-                    continue
-                y = t.y = col(1.0, True)
-                ys.append(y)
-                row(-inf, 0.0, [(t.x, 1.0), (y, -float(t.hi))])
-                if t.lo > 0:
-                    row(0.0, inf, [(t.x, 1.0), (y, -float(t.lo))])
-                row(-inf, 0.0, [(y, 1.0), (z, -1.0)])
-            if len(ys) > 1:
-                row(-inf, 1.0, [(y, 1.0) for y in ys])
-        self.line_rows: dict[int, int] = {}
-        for lid, xs in self.by_line.items():
-            self.line_rows[lid] = len(rows_lo)
-            row(0.0, float(req[lid]), [(x, 1.0) for x in xs])
-        if max_suppliers is not None:
-            # one live quote per supplier, so counting offers counts suppliers
-            row(-inf, float(max_suppliers), [(z, 1.0) for z in self.z.values()])
-        self.n = n
-        self.cost = np.zeros(n)
-        for t in tiers:
-            self.cost[t.x] = float(t.price)
-        for t in tiers:
-            self.cost[self.z[t.offer.quote_id]] = float(t.offer.shipping)
-        self.coverage = np.zeros(n)
-        for t in tiers:
-            self.coverage[t.x] = -1.0 / float(req[t.line.rfq_line_id])
-        self.upper = np.array(upper)
-        self.integrality = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-            for i in cols_int
-        ]
-        self.rows_lo = np.array(rows_lo)
-        self.rows_hi = np.array(rows_hi)
-        self.starts = np.array(starts, dtype=np.int32)
-        self.idx = np.array(idx, dtype=np.int32)
-        self.val = np.array(val)
-
-    def solve(
-        self,
-        objective: np.ndarray,
-        time_limit: float,
-        line_floor: dict[int, float] | None = None,
-        min_coverage: float | None = None,
-        start: np.ndarray | None = None,
-    ) -> tuple[bool, float, np.ndarray | None]:
-        """(proven optimal, objective, solution); no solution when infeasible (proven
-        optimal then) or when the time bound came first (not proven)."""
-        rows_lo = self.rows_lo.copy()
-        for lid, floor in (line_floor or {}).items():
-            rows_lo[self.line_rows[lid]] = floor
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(time_limit))
-        h.setOptionValue("mip_rel_gap", 1e-9)
-        h.setOptionValue("mip_abs_gap", 1e-9)
-        # measured: presolve costs more than it saves on full models (0.9 s of 2.4 s on
-        # 200 quotes x 50 lines; 148 vs 71 ms on 40 quotes), but saves a quarter on the
-        # candidate model, where many suppliers keep only a line or two
-        h.setOptionValue("presolve", "on" if self.presolve else "off")
-        h.setOptionValue("mip_heuristic_effort", 0.01)
-        # these two heuristics found nothing the sub-MIP did not, and took half the time
-        # of the 200-quote candidate model (110 -> 55 ms) and of a 40-quote full one
-        h.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
-        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.n
-        lp.num_row_ = len(rows_lo)
-        lp.col_cost_ = objective
-        lp.col_lower_ = np.zeros(self.n)
-        lp.col_upper_ = self.upper
-        lp.row_lower_ = rows_lo
-        lp.row_upper_ = self.rows_hi
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = self.starts
-        lp.a_matrix_.index_ = self.idx
-        lp.a_matrix_.value_ = self.val
-        lp.integrality_ = self.integrality
-        h.passModel(lp)
-        if min_coverage is not None:
-            xs = np.array([t.x for t in self.tiers], dtype=np.int32)
-            h.addRow(min_coverage, highspy.kHighsInf, len(xs), xs, -self.coverage[xs])
-        if start is not None:
-            given = highspy.HighsSolution()
-            given.col_value = start.tolist()
-            given.value_valid = True
-            h.setSolution(given)
-        h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
-            return True, 0.0, None
-        if h.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
-            return False, 0.0, None  # the time bound came before any feasible allocation
-        solution = np.array(h.getSolution().col_value)
-        return (
-            status == highspy.HighsModelStatus.kOptimal,
-            h.getInfo().objective_function_value,
-            solution,
-        )
-
-
 _Pair = tuple[Offer, OfferLine]
 
 
@@ -346,21 +181,21 @@ def _candidates(
     return keep
 
 
-def _tiers(pairs: Sequence[_Pair], req: dict[int, Decimal]) -> list[_Var]:
+def _tiers(pairs: Sequence[_Pair], req: dict[int, Decimal]) -> list[Tier]:
     """The usable price bands of the offer lines, capped at the requested quantities."""
-    tiers: list[_Var] = []
+    tiers: list[Tier] = []
     for o, ol in pairs:
         r = req[ol.rfq_line_id]
         integral = _integral(r, ol.quantity, ol.moq, *(b for b, _ in ol.breaks))
         for lo, hi, price in ol.tiers():
             hi = min(hi, r)
             if lo <= hi and hi > 0:
-                tiers.append(_Var(o, ol, lo, hi, price, integral))
+                tiers.append(Tier(o, ol, lo, hi, price, integral))
     return tiers
 
 
 def _may_close(
-    bought: list[tuple[_Var, float]], pairs: list[_Pair], req: dict[int, Decimal]
+    bought: list[tuple[Tier, float]], pairs: list[_Pair], req: dict[int, Decimal]
 ) -> bool:
     """Whether some chosen supplier's shipping exceeds the least it would cost to buy its
     quantities from the other chosen suppliers instead (their lowest prices, capacity
@@ -384,7 +219,9 @@ def _may_close(
     return any(shipping[qid] > cost + 1e-6 for qid, cost in extra.items())
 
 
-def _worse(model: _Model, solution: np.ndarray, other: _Model, other_solution: np.ndarray) -> bool:
+def _worse(
+    model: SplitModel, solution: np.ndarray, other: SplitModel, other_solution: np.ndarray
+) -> bool:
     """Whether ``solution`` covers less than ``other_solution`` or, covering as much,
     costs more (both in the target currency; shares and amounts, so 1e-6 is noise)."""
     covered = -float(model.coverage @ solution)
@@ -404,8 +241,8 @@ class PreparedSplit:
     ctx: Context
     req: dict[int, Decimal]
     unquoted: tuple[int, ...]
-    tiers: list[_Var]
-    model: _Model | None
+    tiers: list[Tier]
+    model: SplitModel | None
     ceiling: dict[int, float]
     time_limit: float
     candidate_limit: int | None
@@ -421,7 +258,7 @@ class PreparedSplit:
                 tiers, solution, optimal = self._widen(solution, deadline)
         return self._split(tiers, solution, optimal)
 
-    def _widen(self, solution: np.ndarray, deadline: float) -> tuple[list[_Var], np.ndarray, bool]:
+    def _widen(self, solution: np.ndarray, deadline: float) -> tuple[list[Tier], np.ndarray, bool]:
         """The second round of a candidate split: the suppliers the first round chose,
         with every line they quote.  Their shipping is paid, so one of them may take over
         another's lines at a price outside the cheapest and save that one's shipping (on
@@ -440,7 +277,7 @@ class PreparedSplit:
         ):
             return self.tiers, solution, False
         tiers = _tiers(pairs, self.req)
-        model = _Model(tiers, self.req, None)
+        model = SplitModel(tiers, self.req, None)
         first = {(t.line.quote_line_id, t.lo): value for t, value in bought}
         start = np.zeros(model.n)
         for t in tiers:
@@ -459,7 +296,7 @@ class PreparedSplit:
 
     def _run(
         self,
-        model: _Model,
+        model: SplitModel,
         deadline: float,
         ceiling: dict[int, float] | None = None,
         start: np.ndarray | None = None,
@@ -483,7 +320,7 @@ class PreparedSplit:
             optimal = ok1 and ok2
         return solution, optimal
 
-    def _split(self, tiers: list[_Var], solution: np.ndarray, optimal: bool) -> Split:
+    def _split(self, tiers: list[Tier], solution: np.ndarray, optimal: bool) -> Split:
         req, ctx = self.req, self.ctx
         allocations = []
         covered: dict[int, Decimal] = dict.fromkeys(req, ZERO)
@@ -548,7 +385,7 @@ def prepare_split(
     model = None
     ceiling: dict[int, float] = {}
     if tiers:
-        model = _Model(tiers, req, max_suppliers, presolve=candidate_limit is not None)
+        model = SplitModel(tiers, req, max_suppliers, presolve=candidate_limit is not None)
         ceiling = {lid: float(min(req[lid], offered[lid])) for lid in model.by_line}
     return PreparedSplit(
         offers, ctx, req, unquoted, tiers, model, ceiling, time_limit, candidate_limit, facts

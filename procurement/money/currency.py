@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import pycountry
 
+from procurement.errors import Collector, ErrorCode
+
 # Funds codes, precious metals and testing codes are ISO 4217 entries but not
 # currencies anyone invoices in.
 _NOT_TRADED = {
@@ -83,3 +85,10 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 def is_country(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code) is not None
+
+
+def check_currency(c: Collector, code: str, field: str) -> str:
+    code = code.strip().upper()
+    if not is_currency(code):
+        c.add(ErrorCode.INVALID_CURRENCY, f"'{code}' is not an ISO 4217 currency code", field)
+    return code

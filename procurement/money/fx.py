@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.amounts import check_positive
 from procurement.audit.service import record
 from procurement.errors import Collector, DomainError, ErrorCode
+from procurement.money.currency import check_currency
 from procurement.money.models import FxRate
-from procurement.parties.validation import check_currency
 from procurement.viewer import Viewer, require_platform_admin
 
 _PRECISION = Decimal("0.0000000001")

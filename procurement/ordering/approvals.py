@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.amounts import check_positive
 from procurement.audit.service import record
+from procurement.clock import db_now
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
 from procurement.money.fx import FxTable, load_table
 from procurement.ordering.models import ApprovalPolicy, PurchaseOrder
 from procurement.parties.models import ApiKey, Organization
-from procurement.sourcing.clock import db_now
 from procurement.viewer import Role, Viewer, require_viewer
 
 

@@ -7,22 +7,25 @@ same checks, and the unit price follows the tier or break the new quantity reach
 a change order can neither undercut a minimum nor keep a volume price it no longer
 earns.  Listings are read as they stand now (the supplier's current offer); quote lines
 do not change after the award.
+
+Ordering sits below the catalog and sourcing (they hand it draft orders), so it does not
+read their tables: each source of order lines registers how to read its terms
+(``register_terms_source``, from ``procurement/catalog/terms.py`` and
+``procurement/sourcing/terms.py``, imported by their packages).  A line whose source has
+no registered reader is an error, never a silently unchecked change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.catalog.models import Listing
 from procurement.errors import Collector, ErrorCode
 from procurement.ordering.models import PurchaseOrderLine
-from procurement.sourcing.models import QuoteLine
-from procurement.sourcing.pricing import break_price
+from procurement.price_breaks import break_price
 
 
 @dataclass(frozen=True)
@@ -39,39 +42,37 @@ class Terms:
         return break_price(self.base_price, self.breaks, quantity)
 
 
+#: reads the terms of source rows by id (one query), for the rows that still exist
+TermsReader = Callable[[AsyncSession, set[int]], Awaitable[dict[int, Terms]]]
+
+#: the order line's source column -> its reader, in order of precedence
+SOURCE_COLUMNS = ("listing_id", "quote_line_id")
+_READERS: dict[str, TermsReader] = {}
+
+
+def register_terms_source(column: str, reader: TermsReader) -> None:
+    """Declare how to read the terms of the lines whose ``column`` names their source."""
+    if column not in SOURCE_COLUMNS:
+        raise ValueError(f"Order lines have no source column {column!r}")
+    _READERS[column] = reader
+
+
 async def terms_of(session: AsyncSession, lines: Sequence[PurchaseOrderLine]) -> dict[int, Terms]:
     """The terms of each line made from a listing or a quote line, by order line id (one
     query per source)."""
-    listing_ids = {ln.listing_id for ln in lines if ln.listing_id is not None}
-    quote_line_ids = {ln.quote_line_id for ln in lines if ln.quote_line_id is not None}
-    listings = (
-        {
-            x.id: x
-            for x in (
-                await session.execute(select(Listing).where(Listing.id.in_(listing_ids)))  # type: ignore[union-attr]
-            ).scalars()
-        }
-        if listing_ids
-        else {}
-    )
-    offers = (
-        {
-            x.id: x
-            for x in (
-                await session.execute(select(QuoteLine).where(QuoteLine.id.in_(quote_line_ids)))  # type: ignore[union-attr]
-            ).scalars()
-        }
-        if quote_line_ids
-        else {}
-    )
     out: dict[int, Terms] = {}
-    for ln in lines:
-        if ln.listing_id in listings:
-            li = listings[ln.listing_id]
-            out[ln.id or 0] = Terms(li.moq, None, li.unit_price, li.tiers)
-        elif ln.quote_line_id in offers:
-            ql = offers[ln.quote_line_id]
-            out[ln.id or 0] = Terms(ql.moq, ql.quantity, ql.unit_price, ql.price_breaks)
+    for column in SOURCE_COLUMNS:
+        ids: set[int] = {source for ln in lines if (source := getattr(ln, column)) is not None}
+        if not ids:
+            continue
+        reader = _READERS.get(column)
+        if reader is None:
+            raise RuntimeError(f"No terms source registered for order lines' {column}")
+        found = await reader(session, ids)
+        for ln in lines:
+            key = ln.id or 0
+            if key not in out and getattr(ln, column) in found:
+                out[key] = found[getattr(ln, column)]
     return out
 
 

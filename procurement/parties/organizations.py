@@ -25,6 +25,7 @@ from procurement.errors import (
     forbidden,
     not_found,
 )
+from procurement.money.currency import check_currency
 from procurement.pagination import Page, paginate
 from procurement.parties.credentials import hash_password
 from procurement.parties.models import (
@@ -38,7 +39,6 @@ from procurement.parties.registration import answer_for_taken_email
 from procurement.parties.states import VERIFICATION_TRANSITIONS
 from procurement.parties.validation import (
     check_country,
-    check_currency,
     check_email,
     check_name,
     check_password,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from procurement.errors import Collector, ErrorCode
-from procurement.money.currency import is_country, is_currency
+from procurement.money.currency import is_country
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -71,13 +71,6 @@ def check_name(c: Collector, value: str, field: str, max_len: int = 200) -> str:
     elif len(value) > max_len:
         c.add(ErrorCode.TOO_LONG, f"Use at most {max_len} characters", field)
     return value
-
-
-def check_currency(c: Collector, code: str, field: str) -> str:
-    code = code.strip().upper()
-    if not is_currency(code):
-        c.add(ErrorCode.INVALID_CURRENCY, f"'{code}' is not an ISO 4217 currency code", field)
-    return code
 
 
 def check_country(c: Collector, code: str, field: str) -> str:

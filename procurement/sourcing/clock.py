@@ -1,30 +1,19 @@
 """Deadlines: an OPEN RFQ past its deadline is CLOSED, whether or not the sweep has
 persisted that yet.
 
-Writes judge by the database clock inside their transaction (``db_now``); SQL filters
-use ``now()`` directly; reads of a single object compare against the same clock read
-at load time where one is at hand, else the application clock (the two agree to
-within clock synchronisation, milliseconds).
+Writes judge by the database clock inside their transaction
+(``procurement.clock.db_now``); SQL filters use ``now()`` directly; reads of a single
+object compare against the same clock read at load time where one is at hand, else the
+application clock (the two agree to within clock synchronisation, milliseconds).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from procurement.sourcing.models import Rfq, RfqStatus
-
-
-async def db_now(session: AsyncSession) -> datetime:
-    """The transaction's timestamp (PostgreSQL ``now()``)."""
-    value: datetime = (await session.execute(select(func.now()))).scalar_one()
-    return value
-
-
-def app_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def effective_status(rfq: Rfq, now: datetime) -> RfqStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -81,3 +82,14 @@ class QuoteFields:
     notes: str | Unset | None = UNSET
     #: replaces all lines when given
     lines: list[QuoteLineInput] | Unset = UNSET
+
+
+def weights_problem(values: Iterable[Decimal]) -> str | None:
+    """Evaluation weights must be non-negative and not all zero (they are normalised);
+    the RFQ's weights and a comparison's are held to the same rule."""
+    vs = list(values)
+    if any(not v.is_finite() or v < 0 for v in vs):
+        return "Weights must not be negative"
+    if sum(vs, Decimal(0)) == 0:
+        return "At least one weight must be above zero"
+    return None

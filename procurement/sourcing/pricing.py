@@ -10,19 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from procurement.price_breaks import break_price
 from procurement.sourcing.models import QuoteLine
-
-
-def break_price(base: Decimal, breaks: Sequence[dict[str, str]], quantity: Decimal) -> Decimal:
-    """All-units discount: the break with the largest minimum not above ``quantity``
-    (stored form: ``[{"min_quantity": ..., "unit_price": ...}]``), else ``base``."""
-    price, best_min = base, Decimal(0)
-    for brk in breaks:
-        min_q = Decimal(brk["min_quantity"])
-        if best_min <= min_q <= quantity:
-            best_min = min_q
-            price = Decimal(brk["unit_price"])
-    return price
 
 
 def unit_price_at(line: QuoteLine, quantity: Decimal) -> Decimal:

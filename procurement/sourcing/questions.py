@@ -7,10 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit.service import record, snapshot
+from procurement.clock import db_now
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
 from procurement.parties.validation import check_name
 from procurement.sourcing.access import visible_rfqs
-from procurement.sourcing.clock import db_now, effective_status
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import Rfq, RfqQuestion, RfqStatus
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 

@@ -1,4 +1,5 @@
-"""Quote use cases for suppliers: draft, edit, submit, revise, withdraw.
+"""Quote use cases for suppliers: draft, edit, submit, revise, withdraw (checking a
+quote's fields and lines: ``quote_fields.py``).
 
 Rules (DESIGN §3): only while the RFQ is OPEN and before its deadline, judged by the
 database clock inside the transaction; one live quote per supplier and RFQ (also a
@@ -9,17 +10,15 @@ lines must belong to the RFQ.  Every submitted state is kept as a revision.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
+from procurement.clock import db_now
 from procurement.errors import (
     Collector,
     DomainError,
@@ -28,49 +27,23 @@ from procurement.errors import (
     forbidden,
     not_found,
 )
-from procurement.parties.models import Organization
-from procurement.parties.validation import check_currency
+from procurement.parties.guards import require_supplier
 from procurement.sourcing.access import has_quoted, quotable_by
-from procurement.sourcing.clock import db_now, effective_status
-from procurement.sourcing.inputs import QuoteFields, QuoteLineInput
+from procurement.sourcing.clock import effective_status
+from procurement.sourcing.inputs import QuoteFields
 from procurement.sourcing.models import (
-    Incoterm,
     Quote,
     QuoteLine,
     QuoteRevision,
     QuoteStatus,
     Rfq,
-    RfqLine,
     RfqStatus,
 )
-from procurement.sourcing.pricing import normalise_breaks
-from procurement.sourcing.rfqs import has_live_quote, rfq_lines, snapshot_with_lines
+from procurement.sourcing.quote_fields import apply_fields
+from procurement.sourcing.rfqs import has_live_quote, snapshot_with_lines
 from procurement.sourcing.states import QUOTE_TRANSITIONS
 from procurement.states import transition
-from procurement.unset import UNSET
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal
-
-MAX_PRICE_BREAKS = 20
-#: the columns' scales: a response shows what is stored, not what was typed
-PRICE, QUANTITY = Decimal("0.000001"), Decimal("0.0001")
-
-
-def _scale(value: Decimal, exp: Decimal) -> Decimal:
-    return value.quantize(exp) if value.is_finite() and abs(value) < LIMIT else value
-
-
-async def require_supplier(session: AsyncSession, viewer: Viewer | None) -> Viewer:
-    v = require_viewer(viewer)
-    if Role.SUPPLIER_SALES not in v.roles:
-        raise role_refusal(v, Role.SUPPLIER_SALES)
-    is_supplier = (
-        await session.execute(
-            select(Organization.is_supplier).where(Organization.id == v.organization_id)
-        )
-    ).scalar()
-    if not is_supplier:
-        raise forbidden("Your organisation is not registered as a supplier")
-    return v
 
 
 async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: datetime) -> Rfq:
@@ -130,85 +103,6 @@ async def _load_own(
     if Role.SUPPLIER_SALES not in v.roles:
         raise role_refusal(v, Role.SUPPLIER_SALES)
     return v, quote
-
-
-def _lines(
-    c: Collector, data: Sequence[QuoteLineInput], rfq_lines: dict[int, RfqLine]
-) -> list[QuoteLine]:
-    out: list[QuoteLine] = []
-    seen: set[int] = set()
-    for i, ln in enumerate(data):
-        f = f"lines[{i}]"
-        if ln.rfq_line_id not in rfq_lines:
-            c.add(ErrorCode.LINE_NOT_IN_RFQ, "This line is not part of the RFQ", f"{f}.rfqLineId")
-        elif ln.rfq_line_id in seen:
-            c.add(ErrorCode.DUPLICATE, "Price each RFQ line once", f"{f}.rfqLineId")
-        seen.add(ln.rfq_line_id)
-        check_positive(c, ln.unit_price, f"{f}.unitPrice")
-        check_positive(c, ln.quantity, f"{f}.quantity")
-        check_positive(c, ln.moq, f"{f}.moq")
-        if ln.moq is not None and ln.moq > ln.quantity:
-            c.add(
-                ErrorCode.INVALID,
-                "The minimum order quantity exceeds the quantity offered",
-                f"{f}.moq",
-            )
-        if len(ln.price_breaks) > MAX_PRICE_BREAKS:
-            c.add(ErrorCode.INVALID, f"At most {MAX_PRICE_BREAKS} price breaks", f"{f}.priceBreaks")
-        mins = [q for q, _ in ln.price_breaks]
-        if len(set(mins)) != len(mins):
-            c.add(
-                ErrorCode.DUPLICATE,
-                "Each price break needs its own minimum quantity",
-                f"{f}.priceBreaks",
-            )
-        for j, (min_q, price) in enumerate(ln.price_breaks):
-            check_positive(c, min_q, f"{f}.priceBreaks[{j}].minQuantity")
-            check_positive(c, price, f"{f}.priceBreaks[{j}].unitPrice")
-        out.append(
-            QuoteLine(
-                rfq_line_id=ln.rfq_line_id,
-                unit_price=_scale(ln.unit_price, PRICE),
-                quantity=_scale(ln.quantity, QUANTITY),
-                moq=_scale(ln.moq, QUANTITY) if ln.moq is not None else None,
-                price_breaks=normalise_breaks(ln.price_breaks),
-                notes=ln.notes,
-            )
-        )
-    return out
-
-
-async def _apply(
-    session: AsyncSession, c: Collector, quote: Quote, f: QuoteFields
-) -> list[QuoteLine] | None:
-    """Set header fields; return the new lines when they are replaced."""
-    if f.currency is not UNSET:
-        if f.currency is None:
-            c.add(ErrorCode.REQUIRED, "A quote needs a currency", "currency")
-        else:
-            quote.currency = check_currency(c, f.currency, "currency")
-    if f.valid_until is not UNSET:
-        quote.valid_until = f.valid_until
-    if f.incoterm is not UNSET:
-        if f.incoterm is not None and f.incoterm not in Incoterm.__members__:
-            c.add(ErrorCode.INVALID, "Use an Incoterms 2020 rule", "incoterm")
-        quote.incoterm = f.incoterm
-    if f.payment_terms is not UNSET:
-        quote.payment_terms = (f.payment_terms or "").strip() or None
-    if f.lead_time_days is not UNSET:
-        if f.lead_time_days is not None and not 0 <= f.lead_time_days <= 3650:
-            c.add(ErrorCode.INVALID, "Lead time must be 0 to 3650 days", "leadTimeDays")
-        quote.lead_time_days = f.lead_time_days
-    if f.shipping_cost is not UNSET:
-        check_positive(c, f.shipping_cost, "shippingCost", zero_ok=True)
-        quote.shipping_cost = _scale(f.shipping_cost or Decimal(0), PRICE)
-    if f.notes is not UNSET:
-        quote.notes = f.notes
-    if f.lines is UNSET:
-        return None
-    assert quote.rfq_id is not None
-    by_id = {ln.id: ln for ln in await rfq_lines(session, quote.rfq_id) if ln.id is not None}
-    return _lines(c, f.lines, by_id)
 
 
 async def _replace_lines(session: AsyncSession, quote: Quote, lines: list[QuoteLine]) -> None:
@@ -317,7 +211,7 @@ async def create_quote(
         status=QuoteStatus.DRAFT.value,
     )
     c = Collector()
-    lines = await _apply(session, c, quote, fields) or []
+    lines = await apply_fields(session, c, quote, fields) or []
     c.raise_if_any()
     if submit:
         _check_complete(quote, lines, now)
@@ -356,7 +250,7 @@ async def update_quote(
     old_lines = await quote_lines(session, quote_id)
     before = snapshot_with_lines(quote, old_lines)
     c = Collector()
-    lines = await _apply(session, c, quote, fields)
+    lines = await apply_fields(session, c, quote, fields)
     c.raise_if_any()
     if lines is not None:
         await _replace_lines(session, quote, lines)
@@ -411,7 +305,7 @@ async def revise_quote(
     old_lines = await quote_lines(session, quote_id)
     before = snapshot_with_lines(quote, old_lines)
     c = Collector()
-    lines = await _apply(session, c, quote, fields)
+    lines = await apply_fields(session, c, quote, fields)
     c.raise_if_any()
     if lines is not None:
         await _replace_lines(session, quote, lines)

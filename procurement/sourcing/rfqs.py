@@ -1,5 +1,6 @@
 """RFQ use cases for the buying organisation: create, edit (DRAFT), publish, close,
-cancel, extend the deadline, invite and uninvite suppliers.
+cancel, extend the deadline (invitations: ``invitations.py``; checking fields and
+lines: ``rfq_fields.py``).
 
 Every write locks the RFQ row and judges deadlines by the database clock of its own
 transaction, so a publish racing a close, or a quote racing the deadline, is decided
@@ -14,14 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from procurement.addresses import check_address
-from procurement.amounts import check_positive
 from procurement.audit.service import record, snapshot
-from procurement.comparison.model import weights_problem
+from procurement.clock import db_now
 from procurement.errors import (
     Collector,
     DomainError,
@@ -31,14 +29,12 @@ from procurement.errors import (
     not_found,
 )
 from procurement.numbering import next_number
-from procurement.parties.models import Category, Organization, VerificationStatus
-from procurement.parties.validation import check_currency, check_name, check_unit
-from procurement.sourcing.clock import db_now, effective_status
+from procurement.parties.guards import require_buyer
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.inputs import (
     RfqFields,
     RfqLineChange,
     RfqLineInput,
-    Weights,
 )
 from procurement.sourcing.models import (
     LIVE_QUOTE_STATUSES,
@@ -49,32 +45,18 @@ from procurement.sourcing.models import (
     RfqStatus,
     Visibility,
 )
+from procurement.sourcing.rfq_fields import (
+    DEFAULT_WEIGHTS,
+    MAX_LINES,
+    apply_fields,
+    apply_line,
+    check_line_categories,
+    check_weights,
+)
 from procurement.sourcing.states import RFQ_TRANSITIONS
 from procurement.states import transition
 from procurement.unset import UNSET
-from procurement.values import Limits
 from procurement.viewer import Role, Viewer, require_viewer
-
-MAX_LINES = 500
-DEFAULT_WEIGHTS = Weights()
-
-
-# --- access -------------------------------------------------------------------------
-
-
-async def require_buyer(session: AsyncSession, viewer: Viewer | None) -> Viewer:
-    """A BUYER of an organisation that buys (platform staff do not buy for others)."""
-    v = require_viewer(viewer)
-    if Role.BUYER not in v.roles:
-        raise forbidden("This needs the BUYER role")
-    is_buyer = (
-        await session.execute(
-            select(Organization.is_buyer).where(Organization.id == v.organization_id)
-        )
-    ).scalar()
-    if not is_buyer:
-        raise forbidden("Your organisation is not registered as a buyer")
-    return v
 
 
 async def load_for_buyer(session: AsyncSession, viewer: Viewer | None, rfq_id: int) -> Rfq:
@@ -92,132 +74,6 @@ async def load_for_buyer(session: AsyncSession, viewer: Viewer | None, rfq_id: i
     if Role.BUYER not in v.roles:
         raise forbidden("This needs the BUYER role")
     return rfq
-
-
-# --- validation ---------------------------------------------------------------------
-
-
-def _weights(c: Collector, w: Weights) -> dict[str, str]:
-    """Non-negative, not all zero, normalised to sum to 1."""
-    values = {
-        "price": w.price,
-        "leadTime": w.lead_time,
-        "coverage": w.coverage,
-        "supplierScore": w.supplier_score,
-    }
-    problem = weights_problem(values.values())
-    if problem is not None:
-        c.add(ErrorCode.INVALID, problem, "evaluationWeights")
-        return {}
-    total = sum(values.values(), Decimal(0))
-    return {k: str((x / total).quantize(Decimal("0.000001"))) for k, x in values.items()}
-
-
-#: specifications are stored as JSON, so these stand in for their columns' lengths
-SPEC_KEY_LIMITS = Limits(max_length=100)
-SPEC_VALUE_LIMITS = Limits(max_length=1000)
-
-
-def _specs(c: Collector, specs: Sequence[tuple[str, str]], field: str) -> list[dict[str, str]]:
-    out = []
-    if len(specs) > 50:
-        c.add(ErrorCode.INVALID, "At most 50 specifications per line", field)
-    for key, value in specs:
-        if not key.strip():
-            c.add(ErrorCode.REQUIRED, "A specification needs a name", field)
-        out.append({"key": key.strip(), "value": value.strip()})
-    return out
-
-
-async def _existing_categories(session: AsyncSession, ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    rows = await session.execute(select(Category.id).where(Category.id.in_(ids)))  # type: ignore[union-attr]
-    return set(rows.scalars())
-
-
-def _apply_line(
-    c: Collector, line: RfqLine, data: RfqLineInput | RfqLineChange, field: str
-) -> None:
-    if data.description is not UNSET:
-        line.description = check_name(c, data.description, f"{field}.description", 1000)  # type: ignore[arg-type]
-    if data.quantity is not UNSET:
-        check_positive(c, data.quantity, f"{field}.quantity")  # type: ignore[arg-type]
-        line.quantity = data.quantity  # type: ignore[assignment]
-    if data.unit is not UNSET:
-        line.unit = check_unit(c, data.unit, f"{field}.unit")  # type: ignore[arg-type]
-    if data.category_id is not UNSET:
-        line.category_id = data.category_id  # type: ignore[assignment]
-    if data.target_unit_price is not UNSET:
-        check_positive(c, data.target_unit_price, f"{field}.targetUnitPrice")  # type: ignore[arg-type]
-        line.target_unit_price = data.target_unit_price  # type: ignore[assignment]
-    if data.specifications is not UNSET:
-        line.specifications = _specs(c, data.specifications, f"{field}.specifications")  # type: ignore[arg-type]
-    if data.need_by is not UNSET:
-        line.need_by = data.need_by  # type: ignore[assignment]
-
-
-async def _apply_fields(
-    session: AsyncSession, c: Collector, rfq: Rfq, f: RfqFields, now: datetime
-) -> None:
-    if f.title is not UNSET:
-        rfq.title = check_name(c, f.title, "title")
-    if f.description is not UNSET:
-        rfq.description = f.description
-    if f.category_id is not UNSET:
-        if f.category_id is not None and not await _existing_categories(session, {f.category_id}):
-            c.add(ErrorCode.NOT_FOUND, "Unknown category", "categoryId")
-        rfq.category_id = f.category_id
-    if f.currency is not UNSET:
-        rfq.currency = check_currency(c, f.currency, "currency")
-    if f.delivery_address is not UNSET:
-        rfq.delivery_address = check_address(c, f.delivery_address) if f.delivery_address else None
-    if f.need_by is not UNSET:
-        rfq.need_by = f.need_by
-    if f.deadline is not UNSET:
-        if f.deadline.tzinfo is None:
-            c.add(ErrorCode.INVALID, "Give the deadline with a time zone", "deadline")
-        elif f.deadline <= now:
-            c.add(
-                ErrorCode.DEADLINE_NOT_IN_FUTURE, "The deadline must be in the future", "deadline"
-            )
-        rfq.deadline = f.deadline
-    if f.visibility is not UNSET:
-        rfq.visibility = Visibility(f.visibility).value
-    if f.sealed is not UNSET:
-        rfq.sealed = f.sealed
-    if f.weights is not UNSET:
-        rfq.weights = _weights(c, f.weights)
-    if f.external_reference is not UNSET:
-        ref = (f.external_reference or "").strip() or None
-        if ref and await _reference_taken(session, rfq, ref):
-            c.add(
-                ErrorCode.DUPLICATE,
-                "Another RFQ of yours has this external reference",
-                "externalReference",
-            )
-        rfq.external_reference = ref
-    if rfq.need_by and rfq.deadline and rfq.deadline.tzinfo and rfq.need_by < rfq.deadline.date():
-        c.add(ErrorCode.INVALID, "The need-by date cannot be before the quote deadline", "needBy")
-
-
-async def _reference_taken(session: AsyncSession, rfq: Rfq, ref: str) -> bool:
-    stmt = select(func.count()).where(
-        Rfq.buyer_org_id == rfq.buyer_org_id, Rfq.external_reference == ref
-    )
-    if rfq.id is not None:
-        stmt = stmt.where(Rfq.id != rfq.id)
-    return bool((await session.execute(stmt)).scalar_one())
-
-
-async def _check_line_categories(
-    session: AsyncSession, c: Collector, lines: Sequence[tuple[str, RfqLine]]
-) -> None:
-    wanted = {ln.category_id for _, ln in lines if ln.category_id is not None}
-    found = await _existing_categories(session, wanted)
-    for field, ln in lines:
-        if ln.category_id is not None and ln.category_id not in found:
-            c.add(ErrorCode.NOT_FOUND, "Unknown category", f"{field}.categoryId")
 
 
 async def rfq_lines(session: AsyncSession, rfq_id: int) -> list[RfqLine]:
@@ -252,9 +108,6 @@ async def has_live_quote(session: AsyncSession, rfq_id: int, supplier_org_id: in
     )
 
 
-# --- use cases ----------------------------------------------------------------------
-
-
 async def create_rfq(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -279,16 +132,16 @@ async def create_rfq(
         deadline=now,
         visibility=Visibility.PUBLIC.value,
         sealed=False,
-        weights=_weights(c, DEFAULT_WEIGHTS),
+        weights=check_weights(c, DEFAULT_WEIGHTS),
         status=RfqStatus.DRAFT.value,
     )
-    await _apply_fields(session, c, rfq, fields, now)
+    await apply_fields(session, c, rfq, fields, now)
     new_lines = []
     for i, data in enumerate(lines):
         line = RfqLine(position=i + 1, description="", quantity=Decimal(0), unit="")
-        _apply_line(c, line, data, f"lines[{i}]")
+        apply_line(c, line, data, f"lines[{i}]")
         new_lines.append((f"lines[{i}]", line))
-    await _check_line_categories(session, c, new_lines)
+    await check_line_categories(session, c, new_lines)
     c.raise_if_any()
     rfq.number = await next_number(session, v.organization_id, "RFQ")
     session.add(rfq)
@@ -327,7 +180,7 @@ async def update_rfq(
     lines = await rfq_lines(session, rfq_id)
     before = snapshot_with_lines(rfq, lines)
     c = Collector()
-    await _apply_fields(session, c, rfq, fields, now)
+    await apply_fields(session, c, rfq, fields, now)
     by_id = {ln.id: ln for ln in lines}
     touched: list[tuple[str, RfqLine]] = []
     for i, change in enumerate(change_lines):
@@ -335,7 +188,7 @@ async def update_rfq(
         if line is None:
             c.add(ErrorCode.LINE_NOT_IN_RFQ, "No such line on this RFQ", f"changeLines[{i}].id")
             continue
-        _apply_line(c, line, change, f"changeLines[{i}]")
+        apply_line(c, line, change, f"changeLines[{i}]")
         touched.append((f"changeLines[{i}]", line))
     for i, line_id in enumerate(remove_line_ids):
         if line_id not in by_id:
@@ -346,9 +199,9 @@ async def update_rfq(
     added = []
     for i, data in enumerate(add_lines):
         line = RfqLine(rfq_id=rfq.id, position=0, description="", quantity=Decimal(0), unit="")
-        _apply_line(c, line, data, f"addLines[{i}]")
+        apply_line(c, line, data, f"addLines[{i}]")
         added.append((f"addLines[{i}]", line))
-    await _check_line_categories(session, c, touched + added)
+    await check_line_categories(session, c, touched + added)
     c.raise_if_any()
     if remove_line_ids:
         await session.execute(delete(RfqLine).where(RfqLine.id.in_(remove_line_ids)))  # type: ignore[union-attr]
@@ -495,82 +348,5 @@ async def extend_deadline(
         entity=rfq,
         organization_id=rfq.buyer_org_id,
         before=before,
-    )
-    return rfq
-
-
-async def invite_suppliers(
-    session: AsyncSession, viewer: Viewer | None, rfq_id: int, supplier_ids: Sequence[int]
-) -> Rfq:
-    rfq = await load_for_buyer(session, viewer, rfq_id)
-    now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
-    if rfq.visibility != Visibility.INVITED.value:
-        raise DomainError.of(
-            ErrorCode.INVALID, "Only invited-only RFQs take invitations", "supplierIds"
-        )
-    wanted = set(supplier_ids)
-    if not wanted:
-        raise DomainError.of(ErrorCode.REQUIRED, "Name at least one supplier", "supplierIds")
-    eligible = set(
-        (
-            await session.execute(
-                select(Organization.id).where(
-                    Organization.id.in_(wanted),  # type: ignore[union-attr]
-                    Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
-                    Organization.verification_status.in_(  # type: ignore[union-attr]
-                        [VerificationStatus.VERIFIED.value, VerificationStatus.PENDING.value]
-                    ),
-                )
-            )
-        ).scalars()
-    )
-    if wanted - eligible:
-        raise DomainError.of(
-            ErrorCode.SUPPLIER_NOT_ELIGIBLE,
-            "Only active suppliers (verified or pending) can be invited",
-            "supplierIds",
-        )
-    await session.execute(
-        insert(RfqInvitation)
-        .values([{"rfq_id": rfq.id, "supplier_org_id": s} for s in sorted(wanted)])
-        .on_conflict_do_nothing()
-    )
-    rfq.version += 1
-    await record(
-        session,
-        viewer,
-        action="rfq.suppliers_invited",
-        entity=rfq,
-        organization_id=rfq.buyer_org_id,
-        after={"supplier_org_ids": sorted(wanted)},
-    )
-    return rfq
-
-
-async def uninvite_supplier(
-    session: AsyncSession, viewer: Viewer | None, rfq_id: int, supplier_id: int
-) -> Rfq:
-    """A supplier that already holds a live quote stays invited (its quote stands)."""
-    rfq = await load_for_buyer(session, viewer, rfq_id)
-    now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
-    if await has_live_quote(session, rfq_id, supplier_id):
-        raise DomainError.of(ErrorCode.INVALID, "This supplier has already quoted", "supplierId")
-    result = await session.execute(
-        delete(RfqInvitation).where(
-            RfqInvitation.rfq_id == rfq_id, RfqInvitation.supplier_org_id == supplier_id
-        )
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        raise DomainError.of(ErrorCode.NOT_FOUND, "This supplier is not invited", "supplierId")
-    rfq.version += 1
-    await record(
-        session,
-        viewer,
-        action="rfq.supplier_uninvited",
-        entity=rfq,
-        organization_id=rfq.buyer_org_id,
-        after={"supplier_org_id": supplier_id},
     )
     return rfq

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from procurement.clock import app_now
 from procurement.sourcing.access import is_buyer_side
-from procurement.sourcing.clock import app_now, effective_status
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import LIVE_QUOTE_STATUSES, Quote, QuoteStatus, Rfq, RfqStatus
 from procurement.viewer import Viewer
 

@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit.service import record, snapshot
+from procurement.clock import db_now
 from procurement.comparison.service import ComparisonRequest, compare, load_buyer_rfq
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
-from procurement.numbering import next_number
-from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
+from procurement.ordering.drafts import DraftLine, DraftOrder, create_draft_order
+from procurement.ordering.models import PurchaseOrder
 from procurement.sourcing import rfqs
-from procurement.sourcing.clock import db_now, effective_status
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import (
     Quote,
     QuoteLine,
@@ -202,55 +203,38 @@ async def award_rfq(
     orders = []
     for qid in sorted(by_quote):
         quote = quotes[qid]
-        po = PurchaseOrder(
-            number=await next_number(session, v.organization_id, "PO"),
+        header = DraftOrder(
             buyer_org_id=rfq.buyer_org_id,
             supplier_org_id=quote.supplier_org_id,
-            created_by_id=v.user_id,
-            rfq_id=rfq.id,
-            quote_id=qid,
-            status=PoStatus.DRAFT.value,
             currency=quote.currency,
-            subtotal=Decimal(0),
-            shipping_cost=quote.shipping_cost,
-            total=Decimal(0),
             delivery_address=rfq.delivery_address,
             need_by=rfq.need_by,
+            shipping_cost=quote.shipping_cost,
+            rfq_id=rfq.id,
+            quote_id=qid,
             incoterm=quote.incoterm,
             payment_terms=quote.payment_terms,
             note=note,
         )
-        session.add(po)
-        await session.flush()
-        subtotal = Decimal(0)
         allocs = sorted(
             by_quote[qid], key=lambda a: rfq_lines[qlines[a.quote_line_id].rfq_line_id].position
         )
-        for pos, a in enumerate(allocs, start=1):
+        drafts = []
+        for a in allocs:
             ql = qlines[a.quote_line_id]
             rl = rfq_lines[ql.rfq_line_id]
-            price = unit_price_at(ql, a.quantity)
-            total = price * a.quantity
-            subtotal += total
-            session.add(
-                PurchaseOrderLine(
-                    purchase_order_id=po.id,
-                    position=pos,
+            drafts.append(
+                DraftLine(
                     rfq_line_id=rl.id,
                     quote_line_id=ql.id,
                     description=rl.description,
                     unit=rl.unit,
                     quantity=a.quantity,
-                    unit_price=price,
-                    line_total=total,
+                    unit_price=unit_price_at(ql, a.quantity),
                 )
             )
-        po.subtotal = subtotal
-        po.total = subtotal + po.shipping_cost
+        po = await create_draft_order(session, v, header, drafts)
         orders.append(po)
-        await record(
-            session, v, action="purchase_order.created", entity=po, organization_id=rfq.buyer_org_id
-        )
         full = all(
             any(a.quote_line_id == ln.id and a.quantity == ln.quantity for a in by_quote[qid])
             for ln in qlines.values()
