@@ -12,14 +12,14 @@ from functools import cached_property
 
 from graphql_schema.dataloaders import Loaders
 from procurement.config import Settings
-from procurement.db import Database
+from procurement.db import UnitOfWork
 from procurement.money.fx import FxTable, load_table
 from procurement.viewer import Viewer
 
 
 @dataclass
 class Context:
-    db: Database
+    db: UnitOfWork
     settings: Settings
     viewer: Viewer | None
     request_id: str
