@@ -13,10 +13,10 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import CursorResult, ExceptionContext, Result
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -43,6 +43,12 @@ class UnitOfWork(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]: ...
 
     def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE touched.  ``AsyncSession.execute`` is typed
+    to return ``Result``; a DML statement executes to a ``CursorResult``, which counts."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 class Database:

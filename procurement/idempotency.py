@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from procurement.db import Database
+from procurement.db import Database, rows_affected
 from procurement.errors import DomainError, ErrorCode
 from procurement.idempotency_models import IdempotencyRecord
 from procurement.viewer import Viewer
@@ -174,4 +174,4 @@ async def prune(db: Database) -> int:
         result = await s.execute(
             delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < func.now() - KEEP)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rows_affected(result)

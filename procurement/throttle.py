@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
 from procurement.base import created_at_field, id_field
+from procurement.db import rows_affected
 
 SIGN_IN = "sign_in"
 REGISTER = "register"
@@ -82,4 +83,4 @@ async def prune(session: AsyncSession) -> int:
     result = await session.execute(
         delete(ThrottleHit).where(col(ThrottleHit.created_at) < func.now() - KEEP)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(result)

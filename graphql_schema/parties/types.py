@@ -40,8 +40,8 @@ def _enum(kind: type[Enum], value: Any) -> Any:
     return kind(value) if value is not None else None
 
 
-def _ctx(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+def _ctx(info: Info[Context, Any]) -> Context:
+    return info.context
 
 
 @strawberry.type

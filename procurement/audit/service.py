@@ -74,6 +74,7 @@ async def record(
     await session.flush()
     entity_type = type(entity).__name__
     if entity_id is None:
+        # every audited table has an integer ``id``; SQLModel, their common base, has none
         entity_id = entity.id  # type: ignore[attr-defined]
     assert entity_id is not None
     after = after if after is not None else snapshot(entity)

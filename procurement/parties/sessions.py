@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from procurement.config import Settings
-from procurement.db import UnitOfWork
+from procurement.db import UnitOfWork, rows_affected
 from procurement.errors import DomainError, ErrorCode
 from procurement.parties.credentials import IssuedTokens, hash_refresh_token, issue_tokens
 from procurement.parties.models import RefreshToken, User
@@ -123,4 +123,4 @@ async def prune_refresh_tokens(session: AsyncSession) -> int:
     result = await session.execute(
         delete(RefreshToken).where(col(RefreshToken.expires_at) < datetime.now(UTC))
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(result)
