@@ -73,8 +73,8 @@ class Listing(Node):
                 for t in m.tiers
             ],
             lead_time_days=m.lead_time_days,
-            stock_status=StockStatus(m.stock_status),
-            status=ListingStatus(m.status),
+            stock_status=m.stock_status,
+            status=m.status,
             version=m.version,
             created_at=m.created_at,
             _model=m,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -34,10 +33,6 @@ strawberry.enum(DomainRole, name="Role")
 Role = DomainRole
 strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
 VerificationStatus = DomainVerificationStatus
-
-
-def _enum(kind: type[Enum], value: Any) -> Any:
-    return kind(value) if value is not None else None
 
 
 def _ctx(info: Info[Context, Any]) -> Context:
@@ -103,7 +98,7 @@ class Organization(Node):
             base_currency=m.base_currency,
             is_buyer=m.is_buyer,
             is_supplier=m.is_supplier,
-            verification_status=_enum(VerificationStatus, m.verification_status),
+            verification_status=m.verification_status,
             website=m.website,
             description=m.description,
             version=m.version,

@@ -122,7 +122,7 @@ async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: Listi
             c.add(ErrorCode.INVALID, "Lead time must be 0 to 3650 days", "leadTimeDays")
         listing.lead_time_days = f.lead_time_days
     if f.stock_status is not UNSET:
-        listing.stock_status = StockStatus(f.stock_status).value
+        listing.stock_status = StockStatus(f.stock_status)
 
 
 async def create_listing(session: AsyncSession, viewer: Viewer | None, f: ListingFields) -> Listing:
@@ -146,8 +146,8 @@ async def create_listing(session: AsyncSession, viewer: Viewer | None, f: Listin
         moq=Decimal(1),
         tiers=[],
         lead_time_days=0,
-        stock_status=StockStatus.IN_STOCK.value,
-        status=ListingStatus.ACTIVE.value,
+        stock_status=StockStatus.IN_STOCK,
+        status=ListingStatus.ACTIVE,
     )
     await _apply(session, c, listing, f)
     c.raise_if_any()
@@ -185,7 +185,7 @@ async def update_listing(
     expected_version: int | None = None,
 ) -> Listing:
     v, listing = await _own(session, viewer, listing_id, expected_version)
-    if listing.status == ListingStatus.ARCHIVED.value:
+    if listing.status == ListingStatus.ARCHIVED:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The listing is archived", "id")
     before = snapshot(listing)
     c = Collector()
@@ -205,10 +205,10 @@ async def update_listing(
 
 async def archive_listing(session: AsyncSession, viewer: Viewer | None, listing_id: int) -> Listing:
     v, listing = await _own(session, viewer, listing_id, None)
-    if listing.status == ListingStatus.ARCHIVED.value:
+    if listing.status == ListingStatus.ARCHIVED:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Already archived", "id")
     before = snapshot(listing)
-    listing.status = ListingStatus.ARCHIVED.value
+    listing.status = ListingStatus.ARCHIVED
     listing.version += 1
     await record(
         session,
@@ -223,10 +223,10 @@ async def archive_listing(session: AsyncSession, viewer: Viewer | None, listing_
 
 def _orderable() -> ColumnElement[bool]:
     return and_(
-        col(Listing.status) == ListingStatus.ACTIVE.value,
+        col(Listing.status) == ListingStatus.ACTIVE,
         exists().where(
             col(Organization.id) == col(Listing.supplier_org_id),
-            col(Organization.verification_status) == VerificationStatus.VERIFIED.value,
+            col(Organization.verification_status) == VerificationStatus.VERIFIED,
         ),
     )
 
