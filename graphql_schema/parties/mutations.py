@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -22,10 +21,11 @@ from procurement.parties.models import Organization as OrganizationModel
 from procurement.parties.models import User as UserModel
 from procurement.parties.validation import MAX_PASSWORD
 from procurement.unset import UNSET as DOMAIN_UNSET
+from procurement.unset import Unset
 from procurement.values import Limits
 
 
-def _tolerance(value: Decimal | None) -> Any:
+def _tolerance(value: Decimal | None) -> Decimal | Unset:
     """Left out or null: unchanged (a tolerance always has a value; 0 means none)."""
     return DOMAIN_UNSET if value is None or value is strawberry.UNSET else value
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +13,7 @@ from graphql_schema.node import register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.parties.types import ApiKey, Category, Organization, User, VerificationStatus
 from procurement.parties import api_keys, categories, organizations, users
+from procurement.parties.models import Category as CategoryModel
 from procurement.parties.models import VerificationStatus as DomainVerificationStatus
 from procurement.viewer import Viewer
 
@@ -31,7 +31,7 @@ class OrganizationFilter:
 
 async def _categories(
     session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
-) -> dict[int, Any]:
+) -> dict[int, CategoryModel]:
     """Categories are public, as ``categories`` lists them to anyone."""
     return await categories.categories_by_id(session, ids)
 
