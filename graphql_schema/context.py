@@ -12,20 +12,21 @@ from functools import cached_property
 
 from graphql_schema.dataloaders import Loaders
 from procurement.config import Settings
-from procurement.db import Database
+from procurement.db import UnitOfWork
 from procurement.money.fx import FxTable, load_table
 from procurement.viewer import Viewer
 
 
 @dataclass
 class Context:
-    db: Database
+    db: UnitOfWork
     settings: Settings
     viewer: Viewer | None
     request_id: str
-    extra: dict[str, object] = field(default_factory=dict)
     #: the ASGI client's address (what per-address throttles count)
     client_address: str | None = None
+    #: today's FX table once loaded (``fx_table``)
+    _fx: FxTable | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -33,7 +34,7 @@ class Context:
 
     async def fx_table(self) -> FxTable:
         """Today's FX table, loaded once per request."""
-        if "fx" not in self.extra:
+        if self._fx is None:
             async with self.db.read() as s:
-                self.extra["fx"] = await load_table(s, date.today())
-        return self.extra["fx"]  # type: ignore[return-value]
+                self._fx = await load_table(s, date.today())
+        return self._fx

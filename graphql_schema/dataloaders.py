@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from procurement.db import Database
+from procurement.db import UnitOfWork
 from procurement.ordering import models as om
 from procurement.ordering import queries as ordering
 from procurement.ordering.models import PurchaseOrderLine
@@ -36,7 +36,7 @@ V = TypeVar("V")
 Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[Mapping[Any, Any]]]
 
 
-def batched(db: Database, fetch: Fetch, *, many: bool = False) -> DataLoader[Any, Any]:
+def batched(db: UnitOfWork, fetch: Fetch, *, many: bool = False) -> DataLoader[Any, Any]:
     """A loader over ``fetch(session, keys) -> {key: value}``; missing keys load as None
     (or as an empty list when ``many``)."""
 
@@ -51,7 +51,7 @@ def batched(db: Database, fetch: Fetch, *, many: bool = False) -> DataLoader[Any
 
 
 class Loaders:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: UnitOfWork) -> None:
         self.organization: DataLoader[int, Organization | None] = batched(
             db, organizations.organizations_by_id
         )

@@ -17,9 +17,10 @@ from procurement.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode, name="ErrorCode", description="Why a request was refused."
-)
+# strawberry.enum registers the GraphQL enum on the class itself and returns that class;
+# naming the class (not the call's result) keeps these names types for mypy.
+strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a request was refused.")
+ErrorCode = DomainErrorCode
 
 
 @strawberry.type(description="A problem with the request; nothing was changed.")
@@ -27,7 +28,7 @@ class UserError:
     field: str | None = strawberry.field(
         description="The input field at fault (camelCase), or null for the whole request."
     )
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     message: str
 
 

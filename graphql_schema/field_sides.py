@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from strawberry.extensions.field_extension import FieldExtension
-from strawberry.types.base import StrawberryOptional
+from strawberry.types.base import StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 from strawberry.utils.str_converters import to_camel_case
@@ -57,7 +57,7 @@ class SideGuard(FieldExtension):
 
 def sided(cls: type[T]) -> type[T]:
     """Apply the table to a strawberry type (put it above ``@strawberry.type``)."""
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    definition = get_object_definition(cls, strict=True)
     name = definition.name
     table = FIELD_SIDES.get(name)
     if table is None:

@@ -37,6 +37,7 @@ from procurement.db import Database
 from procurement.errors import DomainError, ErrorCode
 from procurement.idempotency import Replay, check_request, claim, request_hash
 from procurement.parties.auth import authenticate
+from procurement.viewer import Viewer
 
 log = logging.getLogger("procurement.http")
 
@@ -337,7 +338,7 @@ async def _idempotent(
     request: Request,
     db: Database,
     settings: Settings,
-    viewer: Any,
+    viewer: Viewer | None,
     params: dict[str, Any],
     key: str,
     fields: list[str],

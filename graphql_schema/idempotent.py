@@ -78,7 +78,7 @@ def reachable_secret_fields(schema: GraphQLSchema, type_: GraphQLNamedType) -> l
             continue
         seen.add(t.name)
         if is_abstract_type(t):
-            todo.extend(schema.get_possible_types(t))  # type: ignore[arg-type]
+            todo.extend(schema.get_possible_types(t))
             continue
         if not isinstance(t, GraphQLObjectType):
             continue  # scalars and enums

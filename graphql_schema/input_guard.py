@@ -18,7 +18,7 @@ changed); a refused query field raises the error (``extensions.code`` and ``fiel
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
@@ -111,14 +111,16 @@ def _refusal(field: Any) -> Callable[[DomainError], Any] | None:
     fields = payload.__strawberry_definition__.fields
     if not any(f.python_name == "errors" for f in fields):
         return None
-    empty = {
+    empty: dict[str, list[object] | None] = {
         f.python_name: [] if isinstance(f.type, StrawberryList) else None
         for f in fields
         if f.python_name != "errors"
     }
 
     def refuse(exc: DomainError) -> Any:
-        return payload(**empty, errors=user_errors(exc))
+        # the TypeGuard narrowed ``payload`` to its definition protocol; it is the class
+        make = cast("Callable[..., Any]", payload)
+        return make(**empty, errors=user_errors(exc))
 
     return refuse
 

@@ -54,7 +54,7 @@ async def _present(source: NodeSource, info: Info, row: Any) -> Node | None:
     shown = source.present(info, row)
     if inspect.isawaitable(shown):
         shown = await shown
-    return shown  # type: ignore[return-value]
+    return shown
 
 
 async def resolve_nodes(info: Info, global_ids: Sequence[str]) -> list[Node | None]:

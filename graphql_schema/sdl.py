@@ -10,5 +10,5 @@ from procurement.config import Settings
 
 def schema_sdl() -> str:
     # introspection switched on so production settings print the same schema
-    settings = Settings(PROCUREMENT_INTROSPECTION=True)  # type: ignore[call-arg]
+    settings = Settings(PROCUREMENT_INTROSPECTION=True)
     return print_schema(build_schema(settings)) + "\n"

@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, func
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, ForeignKey, String, func
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StrEnumType(TypeDecorator[E]):
+    """A status stored as its name in a VARCHAR (the DDL is the plain ``String(length)``)
+    and read back as the enum's member, so the model's attribute really is its enum:
+    code compares and assigns members, never ``.value`` strings."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def id_field() -> Any:

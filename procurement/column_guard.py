@@ -34,7 +34,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _number(c: Collector, value: Decimal, type_: Numeric, field: str) -> Decimal:
+def _number(c: Collector, value: Decimal, type_: Numeric[Decimal], field: str) -> Decimal:
     if not value.is_finite():
         c.add(ErrorCode.OUT_OF_RANGE, "This number cannot be stored", field)
         return value

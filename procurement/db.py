@@ -11,12 +11,12 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import CursorResult, ExceptionContext, Result
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +33,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "procurement"
+
+
+class UnitOfWork(Protocol):
+    """What services and resolvers need of the database: a transaction and a read.
+    ``Database`` provides it, and so does the one shared session of an idempotent
+    mutation (``graphql_schema.idempotent.SharedSession``), which stands in for it."""
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE touched.  ``AsyncSession.execute`` is typed
+    to return ``Result``; a DML statement executes to a ``CursorResult``, which counts."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 class Database:
@@ -127,11 +143,11 @@ def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DATABASE) -
     after a graceful shutdown and pgserver's atexit hook would never run.
     """
     global _embedded
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    server = get_server(data_dir / "pgdata", cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')

@@ -41,8 +41,9 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from procurement.db import Database
+from procurement.db import Database, rows_affected
 from procurement.errors import DomainError, ErrorCode
 from procurement.idempotency_models import IdempotencyRecord
 from procurement.viewer import Viewer
@@ -125,15 +126,15 @@ async def claim(
                     api_key_id=viewer.api_key_id,
                 )
                 .on_conflict_do_nothing()
-                .returning(IdempotencyRecord.key)
+                .returning(col(IdempotencyRecord.key))
             )
         ).first()
         row = (
             await session.execute(
                 select(IdempotencyRecord)
                 .where(
-                    IdempotencyRecord.organization_id == viewer.organization_id,
-                    IdempotencyRecord.key == key,
+                    col(IdempotencyRecord.organization_id) == viewer.organization_id,
+                    col(IdempotencyRecord.key) == key,
                 )
                 .with_for_update(nowait=True)
             )
@@ -171,6 +172,6 @@ async def claim(
 async def prune(db: Database) -> int:
     async with db.transaction() as s:
         result = await s.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < func.now() - KEEP)
-        )  # type: ignore[operator]
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < func.now() - KEEP)
+        )
+        return rows_affected(result)

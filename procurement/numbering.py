@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer, String, cast, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 class DocumentCounter(SQLModel, table=True):
@@ -31,7 +31,7 @@ async def next_number(session: AsyncSession, organization_id: int, kind: str) ->
             index_elements=["organization_id", "kind", "year"],
             set_={"last_value": DocumentCounter.last_value + 1},
         )
-        .returning(DocumentCounter.year, DocumentCounter.last_value)
+        .returning(col(DocumentCounter.year), col(DocumentCounter.last_value))
     )
     year_value, value = (await session.execute(stmt)).one()
     return f"{kind}-{year_value}-{value:06d}"

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Index, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from procurement.base import created_at_field, id_field
+from procurement.db import rows_affected
 
 SIGN_IN = "sign_in"
 REGISTER = "register"
@@ -58,9 +59,9 @@ async def admit(
             select(func.count())
             .select_from(ThrottleHit)
             .where(
-                ThrottleHit.scope == scope,
-                ThrottleHit.key == key,
-                ThrottleHit.created_at > func.now() - window,  # type: ignore[operator]
+                col(ThrottleHit.scope) == scope,
+                col(ThrottleHit.key) == key,
+                col(ThrottleHit.created_at) > func.now() - window,
             )
         )
     ).scalar_one()
@@ -74,12 +75,12 @@ async def admit(
 async def forget(session: AsyncSession, scope: str, key: str) -> None:
     """Clear the key's attempts (a successful sign-in clears its failures)."""
     await session.execute(
-        delete(ThrottleHit).where(ThrottleHit.scope == scope, ThrottleHit.key == key)
+        delete(ThrottleHit).where(col(ThrottleHit.scope) == scope, col(ThrottleHit.key) == key)
     )
 
 
 async def prune(session: AsyncSession) -> int:
     result = await session.execute(
-        delete(ThrottleHit).where(ThrottleHit.created_at < func.now() - KEEP)  # type: ignore[operator]
+        delete(ThrottleHit).where(col(ThrottleHit.created_at) < func.now() - KEEP)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(result)

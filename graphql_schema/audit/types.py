@@ -36,8 +36,8 @@ class AuditEvent(Node):
             organization_id=global_id("Organization", m.organization_id)
             if m.organization_id is not None
             else None,
-            before=m.before,
-            after=m.after,
+            before=JSON(m.before) if m.before is not None else None,
+            after=JSON(m.after) if m.after is not None else None,
             request_id=m.request_id,
             created_at=m.created_at,
         )

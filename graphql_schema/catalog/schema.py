@@ -21,9 +21,14 @@ from procurement.catalog.models import Listing as ListingModel
 from procurement.catalog.models import ListingStatus as DomainListingStatus
 from procurement.catalog.models import StockStatus as DomainStockStatus
 
-StockStatus = strawberry.enum(DomainStockStatus, name="StockStatus")
-ListingStatus = strawberry.enum(DomainListingStatus, name="ListingStatus")
-ListingSort = strawberry.enum(svc.ListingSort, name="ListingSort")
+# strawberry.enum registers the GraphQL enum on the class itself and returns that class;
+# naming the class (not the call's result) keeps these names types for mypy.
+strawberry.enum(DomainStockStatus, name="StockStatus")
+StockStatus = DomainStockStatus
+strawberry.enum(DomainListingStatus, name="ListingStatus")
+ListingStatus = DomainListingStatus
+strawberry.enum(svc.ListingSort, name="ListingSort")
+ListingSort = svc.ListingSort
 
 
 @strawberry.type
@@ -42,8 +47,8 @@ class Listing(Node):
     moq: Decimal
     tiers: list[PriceTier]
     lead_time_days: int
-    stock_status: StockStatus  # type: ignore[valid-type]
-    status: ListingStatus  # type: ignore[valid-type]
+    stock_status: StockStatus
+    status: ListingStatus
     version: int
     created_at: datetime
     _model: strawberry.Private[ListingModel]
@@ -68,8 +73,8 @@ class Listing(Node):
                 for t in m.tiers
             ],
             lead_time_days=m.lead_time_days,
-            stock_status=StockStatus(m.stock_status),
-            status=ListingStatus(m.status),
+            stock_status=m.stock_status,
+            status=m.status,
             version=m.version,
             created_at=m.created_at,
             _model=m,
@@ -122,7 +127,7 @@ class ListingFieldsInput:
     moq: Decimal | None = column(ListingModel.moq, default=strawberry.UNSET)
     tiers: list[PriceTierInput] | None = strawberry.UNSET
     lead_time_days: int | None = strawberry.UNSET
-    stock_status: StockStatus | None = strawberry.UNSET  # type: ignore[valid-type]
+    stock_status: StockStatus | None = strawberry.UNSET
 
     def fields(self) -> svc.ListingFields:
         """A null for a field that cannot be empty leaves it as it is (``kept``)."""
@@ -173,7 +178,7 @@ class CatalogQuery:
         self,
         info: Info,
         filter: ListingFilter | None = None,
-        sort_by: ListingSort = svc.ListingSort.NEWEST,  # type: ignore[valid-type]
+        sort_by: ListingSort = svc.ListingSort.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Listing]:
@@ -198,7 +203,8 @@ class CatalogQuery:
 
     @strawberry.field
     async def listing(self, info: Info, id: strawberry.ID) -> Listing | None:
-        return await resolve_by_db_id(info, "Listing", decode_id(id, "Listing"))
+        listing: Listing | None = await resolve_by_db_id(info, "Listing", decode_id(id, "Listing"))
+        return listing
 
 
 @strawberry.type

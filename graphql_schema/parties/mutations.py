@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +11,7 @@ from strawberry.types import Info
 from graphql_schema.errors import UserError, in_transaction, user_errors
 from graphql_schema.ids import decode_id
 from graphql_schema.input_guard import column, limited
-from graphql_schema.partial import kept
+from graphql_schema.partial import given, kept
 from graphql_schema.parties.types import ApiKey, Organization, Role, User
 from procurement.errors import DomainError
 from procurement.parties import api_keys, auth, organizations, registration, users
@@ -22,17 +21,13 @@ from procurement.parties.models import Organization as OrganizationModel
 from procurement.parties.models import User as UserModel
 from procurement.parties.validation import MAX_PASSWORD
 from procurement.unset import UNSET as DOMAIN_UNSET
+from procurement.unset import Unset
 from procurement.values import Limits
 
 
-def _tolerance(value: Decimal | None) -> Any:
+def _tolerance(value: Decimal | None) -> Decimal | Unset:
     """Left out or null: unchanged (a tolerance always has a value; 0 means none)."""
     return DOMAIN_UNSET if value is None or value is strawberry.UNSET else value
-
-
-def given(value: object) -> object:
-    """strawberry's UNSET (field left out) -> the domain's UNSET."""
-    return DOMAIN_UNSET if value is strawberry.UNSET else value
 
 
 # --- inputs -----------------------------------------------------------------------
@@ -92,7 +87,7 @@ class UserCreateInput:
     email: str = column(UserModel.email)
     full_name: str = column(UserModel.full_name)
     password: str = limited(PASSWORD_LIMITS)
-    roles: list[Role]  # type: ignore[valid-type]
+    roles: list[Role]
     approval_limit: Decimal | None = column(UserModel.approval_limit, default=None)
 
 
@@ -100,7 +95,7 @@ class UserCreateInput:
 class UserUpdateInput:
     id: strawberry.ID
     full_name: str | None = column(UserModel.full_name, default=strawberry.UNSET)
-    roles: list[Role] | None = strawberry.UNSET  # type: ignore[valid-type]
+    roles: list[Role] | None = strawberry.UNSET
     approval_limit: Decimal | None = column(UserModel.approval_limit, default=strawberry.UNSET)
     password: str | None = limited(PASSWORD_LIMITS, default=strawberry.UNSET)
     current_password: str | None = limited(PASSWORD_LIMITS, default=None)
@@ -115,7 +110,7 @@ class IdInput:
 @strawberry.input
 class ApiKeyCreateInput:
     name: str = column(ApiKeyModel.name)
-    roles: list[Role]  # type: ignore[valid-type]
+    roles: list[Role]
 
 
 @strawberry.input
@@ -189,16 +184,16 @@ def _tokens(user: UserModel, tokens: IssuedTokens) -> TokenPayload:
     )
 
 
-def _org_payload(result: object, errors: list[UserError]) -> OrganizationPayload:
+def _org_payload(result: OrganizationModel | None, errors: list[UserError]) -> OrganizationPayload:
     return OrganizationPayload(
-        organization=Organization.from_model(result) if result else None,  # type: ignore[arg-type]
+        organization=Organization.from_model(result) if result else None,
         errors=errors,
     )
 
 
-def _user_payload(result: object, errors: list[UserError]) -> UserPayload:
+def _user_payload(result: UserModel | None, errors: list[UserError]) -> UserPayload:
     return UserPayload(
-        user=User.from_model(result) if result else None,  # type: ignore[arg-type]
+        user=User.from_model(result) if result else None,
         errors=errors,
     )
 
@@ -289,8 +284,8 @@ class PartiesMutation:
                 name=kept(input.name),
                 country=kept(input.country),
                 base_currency=kept(input.base_currency),
-                website=given(input.website),  # type: ignore[arg-type]
-                description=given(input.description),  # type: ignore[arg-type]
+                website=given(input.website),
+                description=given(input.description),
                 over_shipment_tolerance=_tolerance(input.over_shipment_tolerance),
                 price_tolerance=_tolerance(input.price_tolerance),
                 expected_version=input.expected_version,
@@ -329,8 +324,8 @@ class PartiesMutation:
                 v,
                 decode_id(input.id, "User"),
                 full_name=kept(input.full_name),
-                roles=[r.value for r in roles] if isinstance(roles, list) else roles,  # type: ignore[arg-type]
-                approval_limit=given(input.approval_limit),  # type: ignore[arg-type]
+                roles=[r.value for r in roles] if isinstance(roles, list) else roles,
+                approval_limit=given(input.approval_limit),
                 password=kept(input.password),
                 current_password=input.current_password,
                 expected_version=input.expected_version,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +13,7 @@ from graphql_schema.node import register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.parties.types import ApiKey, Category, Organization, User, VerificationStatus
 from procurement.parties import api_keys, categories, organizations, users
+from procurement.parties.models import Category as CategoryModel
 from procurement.parties.models import VerificationStatus as DomainVerificationStatus
 from procurement.viewer import Viewer
 
@@ -23,7 +23,7 @@ class OrganizationFilter:
     text: str | None = strawberry.field(default=None, description="Part of the name.")
     is_supplier: bool | None = None
     is_buyer: bool | None = None
-    verification_status: VerificationStatus | None = None  # type: ignore[valid-type]
+    verification_status: VerificationStatus | None = None
     category_id: strawberry.ID | None = strawberry.field(
         default=None, description="Suppliers serving this category."
     )
@@ -31,7 +31,7 @@ class OrganizationFilter:
 
 async def _categories(
     session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
-) -> dict[int, Any]:
+) -> dict[int, CategoryModel]:
     """Categories are public, as ``categories`` lists them to anyone."""
     return await categories.categories_by_id(session, ids)
 
@@ -53,16 +53,23 @@ class PartiesQuery:
         v = info.context.viewer
         if v is None or v.user_id is None:
             return None
-        return await resolve_by_db_id(info, "User", v.user_id)
+        user: User | None = await resolve_by_db_id(info, "User", v.user_id)
+        return user
 
     @strawberry.field(description="The organisation of the signed-in user or API key.")
     async def my_organization(self, info: Info) -> Organization | None:
         v = info.context.viewer
-        return await resolve_by_db_id(info, "Organization", v.organization_id) if v else None
+        if v is None:
+            return None
+        org: Organization | None = await resolve_by_db_id(info, "Organization", v.organization_id)
+        return org
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
-        return await resolve_by_db_id(info, "Organization", decode_id(id, "Organization"))
+        org: Organization | None = await resolve_by_db_id(
+            info, "Organization", decode_id(id, "Organization")
+        )
+        return org
 
     @strawberry.field(
         description="Public supplier profiles (plus your own organisation); "

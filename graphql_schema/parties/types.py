@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -28,16 +27,16 @@ from procurement.viewer import Role as DomainRole
 if TYPE_CHECKING:
     from graphql_schema.context import Context
 
-Role = strawberry.enum(DomainRole, name="Role")
-VerificationStatus = strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
+# strawberry.enum registers the GraphQL enum on the class itself and returns that class;
+# naming the class (not the call's result) keeps these names types for mypy.
+strawberry.enum(DomainRole, name="Role")
+Role = DomainRole
+strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
+VerificationStatus = DomainVerificationStatus
 
 
-def _enum(kind: type[Enum], value: Any) -> Any:
-    return kind(value) if value is not None else None
-
-
-def _ctx(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+def _ctx(info: Info[Context, Any]) -> Context:
+    return info.context
 
 
 @strawberry.type
@@ -79,7 +78,7 @@ class Organization(Node):
     base_currency: str = strawberry.field(description="ISO 4217; approval limits use it")
     is_buyer: bool
     is_supplier: bool
-    verification_status: VerificationStatus | None  # type: ignore[valid-type]
+    verification_status: VerificationStatus | None
     website: str | None
     description: str | None
     version: int
@@ -99,7 +98,7 @@ class Organization(Node):
             base_currency=m.base_currency,
             is_buyer=m.is_buyer,
             is_supplier=m.is_supplier,
-            verification_status=_enum(VerificationStatus, m.verification_status),
+            verification_status=m.verification_status,
             website=m.website,
             description=m.description,
             version=m.version,
@@ -171,9 +170,7 @@ class Organization(Node):
 class User(Node):
     email: str | None = strawberry.field(description="Own organisation only.")
     full_name: str
-    roles: list[Role] | None = strawberry.field(  # type: ignore[valid-type]
-        description="Own organisation only."
-    )
+    roles: list[Role] | None = strawberry.field(description="Own organisation only.")
     is_active: bool | None = strawberry.field(description="Own organisation only.")
     version: int
     created_at: datetime
@@ -223,7 +220,7 @@ class User(Node):
 class ApiKey(Node):
     name: str
     prefix: str = strawberry.field(description="Shown in listings to tell keys apart.")
-    roles: list[Role]  # type: ignore[valid-type]
+    roles: list[Role]
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

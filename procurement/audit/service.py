@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from procurement.audit.models import AuditEntry, OutboxEvent
 from procurement.errors import forbidden
@@ -74,6 +74,7 @@ async def record(
     await session.flush()
     entity_type = type(entity).__name__
     if entity_id is None:
+        # every audited table has an integer ``id``; SQLModel, their common base, has none
         entity_id = entity.id  # type: ignore[attr-defined]
     assert entity_id is not None
     after = after if after is not None else snapshot(entity)
@@ -117,17 +118,17 @@ async def list_audit_entries(
     stmt = select(AuditEntry)
     if v.is_platform_admin:
         if organization_id is not None:
-            stmt = stmt.where(AuditEntry.organization_id == organization_id)
+            stmt = stmt.where(col(AuditEntry.organization_id) == organization_id)
     elif Role.ORG_ADMIN in v.roles:
         if organization_id is not None and organization_id != v.organization_id:
             return Page.empty()
-        stmt = stmt.where(AuditEntry.organization_id == v.organization_id)
+        stmt = stmt.where(col(AuditEntry.organization_id) == v.organization_id)
     else:
         raise forbidden("Only organisation administrators may read the audit log")
     if entity_type:
-        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+        stmt = stmt.where(col(AuditEntry.entity_type) == entity_type)
     if action:
-        stmt = stmt.where(AuditEntry.action == action)
+        stmt = stmt.where(col(AuditEntry.action) == action)
     return await paginate(
         session, stmt, order_by=[(AuditEntry.id, "desc")], first=first, after=after
     )

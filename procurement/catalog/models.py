@@ -11,7 +11,13 @@ from sqlalchemy import Column, Index, Integer, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from procurement.base import created_at_field, fk_field, id_field, updated_at_field
+from procurement.base import (
+    StrEnumType,
+    created_at_field,
+    fk_field,
+    id_field,
+    updated_at_field,
+)
 
 
 class StockStatus(StrEnum):
@@ -40,8 +46,10 @@ class Listing(SQLModel, table=True):
     #: [{"min_quantity": "100", "unit_price": "1.10"}] ascending (all-units)
     tiers: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     lead_time_days: int = Field(sa_column=Column(Integer, nullable=False))
-    stock_status: str = Field(sa_column=Column(String(15), nullable=False))
-    status: str = Field(sa_column=Column(String(10), nullable=False))
+    stock_status: StockStatus = Field(
+        sa_column=Column(StrEnumType(StockStatus, 15), nullable=False)
+    )
+    status: ListingStatus = Field(sa_column=Column(StrEnumType(ListingStatus, 10), nullable=False))
     version: int = Field(default=1)
     created_at: datetime | None = created_at_field()
     updated_at: datetime | None = updated_at_field()

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.addresses import Address, check_address
 from procurement.amounts import LIMIT, check_positive
@@ -86,7 +87,9 @@ async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: Listi
         if (
             f.category_id is not None
             and not (
-                await session.execute(select(Category.id).where(Category.id == f.category_id))
+                await session.execute(
+                    select(col(Category.id)).where(col(Category.id) == f.category_id)
+                )
             ).first()
         ):
             c.add(ErrorCode.NOT_FOUND, "Unknown category", "categoryId")
@@ -119,7 +122,7 @@ async def _apply(session: AsyncSession, c: Collector, listing: Listing, f: Listi
             c.add(ErrorCode.INVALID, "Lead time must be 0 to 3650 days", "leadTimeDays")
         listing.lead_time_days = f.lead_time_days
     if f.stock_status is not UNSET:
-        listing.stock_status = StockStatus(f.stock_status).value
+        listing.stock_status = StockStatus(f.stock_status)
 
 
 async def create_listing(session: AsyncSession, viewer: Viewer | None, f: ListingFields) -> Listing:
@@ -143,8 +146,8 @@ async def create_listing(session: AsyncSession, viewer: Viewer | None, f: Listin
         moq=Decimal(1),
         tiers=[],
         lead_time_days=0,
-        stock_status=StockStatus.IN_STOCK.value,
-        status=ListingStatus.ACTIVE.value,
+        stock_status=StockStatus.IN_STOCK,
+        status=ListingStatus.ACTIVE,
     )
     await _apply(session, c, listing, f)
     c.raise_if_any()
@@ -162,7 +165,7 @@ async def _own(
     listing = (
         await session.execute(
             select(Listing)
-            .where(Listing.id == listing_id, Listing.supplier_org_id == v.organization_id)
+            .where(col(Listing.id) == listing_id, col(Listing.supplier_org_id) == v.organization_id)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -182,7 +185,7 @@ async def update_listing(
     expected_version: int | None = None,
 ) -> Listing:
     v, listing = await _own(session, viewer, listing_id, expected_version)
-    if listing.status == ListingStatus.ARCHIVED.value:
+    if listing.status == ListingStatus.ARCHIVED:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The listing is archived", "id")
     before = snapshot(listing)
     c = Collector()
@@ -202,10 +205,10 @@ async def update_listing(
 
 async def archive_listing(session: AsyncSession, viewer: Viewer | None, listing_id: int) -> Listing:
     v, listing = await _own(session, viewer, listing_id, None)
-    if listing.status == ListingStatus.ARCHIVED.value:
+    if listing.status == ListingStatus.ARCHIVED:
         raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Already archived", "id")
     before = snapshot(listing)
-    listing.status = ListingStatus.ARCHIVED.value
+    listing.status = ListingStatus.ARCHIVED
     listing.version += 1
     await record(
         session,
@@ -220,10 +223,10 @@ async def archive_listing(session: AsyncSession, viewer: Viewer | None, listing_
 
 def _orderable() -> ColumnElement[bool]:
     return and_(
-        Listing.status == ListingStatus.ACTIVE.value,
+        col(Listing.status) == ListingStatus.ACTIVE,
         exists().where(
-            Organization.id == Listing.supplier_org_id,
-            Organization.verification_status == VerificationStatus.VERIFIED.value,
+            col(Organization.id) == col(Listing.supplier_org_id),
+            col(Organization.verification_status) == VerificationStatus.VERIFIED,
         ),
     )
 
@@ -234,7 +237,7 @@ def visible_listings(viewer: Viewer | None) -> ColumnElement[bool]:
         return false()
     if viewer.is_platform_admin:
         return true()
-    return or_(_orderable(), Listing.supplier_org_id == viewer.organization_id)
+    return or_(_orderable(), col(Listing.supplier_org_id) == viewer.organization_id)
 
 
 async def get_listing(
@@ -248,7 +251,7 @@ async def visible_listings_by_id(
 ) -> dict[int, Listing]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_listing."""
     rows = await session.execute(
-        select(Listing).where(Listing.id.in_(ids), visible_listings(viewer))  # type: ignore[union-attr]
+        select(Listing).where(col(Listing.id).in_(ids), visible_listings(viewer))
     )
     return {x.id: x for x in rows.scalars() if x.id is not None}
 
@@ -270,19 +273,19 @@ async def search_listings(
         _orderable() if supplier_id != v.organization_id else visible_listings(v)
     )
     if category_id is not None:
-        stmt = stmt.where(Listing.category_id == category_id)
+        stmt = stmt.where(col(Listing.category_id) == category_id)
     if supplier_id is not None:
-        stmt = stmt.where(Listing.supplier_org_id == supplier_id)
+        stmt = stmt.where(col(Listing.supplier_org_id) == supplier_id)
     if max_price is not None:
-        stmt = stmt.where(Listing.unit_price <= max_price)
+        stmt = stmt.where(col(Listing.unit_price) <= max_price)
     if text and text.strip():
         pattern = contains_pattern(text)
         stmt = stmt.where(
             or_(
-                Listing.title.ilike(pattern),  # type: ignore[attr-defined]
-                Listing.description.ilike(pattern),
+                col(Listing.title).ilike(pattern),
+                col(Listing.description).ilike(pattern),
             )
-        )  # type: ignore[union-attr]
+        )
     return await paginate(session, stmt, order_by=_ORDER[sort], first=first, after=after)
 
 
@@ -310,9 +313,9 @@ async def order_from_listings(
     listings = {
         x.id: x
         for x in (
-            await session.execute(select(Listing).where(Listing.id.in_(ids), _orderable()))
+            await session.execute(select(Listing).where(col(Listing.id).in_(ids), _orderable()))
         ).scalars()
-    }  # type: ignore[union-attr]
+    }
     for i, ln in enumerate(lines):
         listing = listings.get(ln.listing_id)
         if listing is None:

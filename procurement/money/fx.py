@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.amounts import check_positive
 from procurement.audit.service import record
@@ -87,8 +88,8 @@ class FxTable:
 async def load_table(session: AsyncSession, on: date) -> FxTable:
     """Only the latest row per pair on or before ``on`` is fetched."""
     latest = (
-        select(FxRate.base, FxRate.quote, func.max(FxRate.as_of).label("as_of"))
-        .where(FxRate.as_of <= on)
+        select(col(FxRate.base), col(FxRate.quote), func.max(col(FxRate.as_of)).label("as_of"))
+        .where(col(FxRate.as_of) <= on)
         .group_by(FxRate.base, FxRate.quote)
         .subquery()
     )
@@ -96,7 +97,7 @@ async def load_table(session: AsyncSession, on: date) -> FxTable:
         await session.execute(
             select(FxRate).join(
                 latest,
-                (FxRate.base == latest.c.base)
+                (col(FxRate.base) == latest.c.base)
                 & (FxRate.quote == latest.c.quote)
                 & (FxRate.as_of == latest.c.as_of),
             )
@@ -113,16 +114,16 @@ async def list_rates(
     stmt = (
         select(FxRate)
         .order_by(
-            FxRate.as_of.desc(),  # type: ignore[attr-defined]
+            col(FxRate.as_of).desc(),
             FxRate.base,
             FxRate.quote,
         )
         .limit(200)
     )
     if base:
-        stmt = stmt.where(FxRate.base == base.upper())
+        stmt = stmt.where(col(FxRate.base) == base.upper())
     if quote:
-        stmt = stmt.where(FxRate.quote == quote.upper())
+        stmt = stmt.where(col(FxRate.quote) == quote.upper())
     return list((await session.execute(stmt)).scalars())
 
 
@@ -147,7 +148,7 @@ async def set_rate(
     row = (
         await session.execute(
             select(FxRate)
-            .where(FxRate.base == base, FxRate.quote == quote, FxRate.as_of == as_of)
+            .where(col(FxRate.base) == base, col(FxRate.quote) == quote, col(FxRate.as_of) == as_of)
             .with_for_update()
         )
     ).scalar_one_or_none()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record, snapshot
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden, not_found
@@ -22,7 +23,7 @@ def visible_api_keys(viewer: Viewer | None) -> ColumnElement[bool]:
     if viewer.is_platform_admin:
         return and_(True)
     if Role.ORG_ADMIN in viewer.roles:
-        return ApiKey.organization_id == viewer.organization_id
+        return col(ApiKey.organization_id) == viewer.organization_id
     return false()
 
 
@@ -69,7 +70,7 @@ async def revoke_api_key(session: AsyncSession, viewer: Viewer | None, key_id: i
     v = require_viewer(viewer)
     key = (
         await session.execute(
-            select(ApiKey).where(ApiKey.id == key_id, visible_api_keys(v)).with_for_update()
+            select(ApiKey).where(col(ApiKey.id) == key_id, visible_api_keys(v)).with_for_update()
         )
     ).scalar_one_or_none()
     if key is None:
@@ -98,7 +99,7 @@ async def visible_api_keys_by_id(
 ) -> dict[int, ApiKey]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_api_key."""
     rows = await session.execute(
-        select(ApiKey).where(ApiKey.id.in_(ids), visible_api_keys(viewer))  # type: ignore[union-attr]
+        select(ApiKey).where(col(ApiKey.id).in_(ids), visible_api_keys(viewer))
     )
     return {k.id: k for k in rows.scalars() if k.id is not None}
 
@@ -114,5 +115,5 @@ async def list_api_keys(
     v = require_viewer(viewer)
     if not v.is_admin_of(organization_id):
         raise forbidden("Only organisation administrators may list API keys")
-    stmt = select(ApiKey).where(ApiKey.organization_id == organization_id)
+    stmt = select(ApiKey).where(col(ApiKey.organization_id) == organization_id)
     return await paginate(session, stmt, order_by=[(ApiKey.id, "asc")], first=first, after=after)

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement import throttle
 from procurement.config import Settings
-from procurement.db import Database
+from procurement.db import UnitOfWork
 from procurement.errors import DomainError, ErrorCode
 from procurement.parties.credentials import (
     IssuedTokens,
@@ -60,7 +61,7 @@ def viewer_for_api_key(
     )
 
 
-async def authenticate(db: Database, settings: Settings, token: str) -> Viewer | None:
+async def authenticate(db: UnitOfWork, settings: Settings, token: str) -> Viewer | None:
     """The viewer a bearer token stands for, or None when it is invalid, expired, or
     from a session that has ended (its epoch is older than the user's)."""
     parts = split_api_key(token)
@@ -70,8 +71,8 @@ async def authenticate(db: Database, settings: Settings, token: str) -> Viewer |
             found = (
                 await session.execute(
                     select(ApiKey, Organization)
-                    .join(Organization, Organization.id == ApiKey.organization_id)
-                    .where(ApiKey.prefix == prefix)
+                    .join(Organization, col(Organization.id) == col(ApiKey.organization_id))
+                    .where(col(ApiKey.prefix) == prefix)
                 )
             ).one_or_none()
             if found is None:
@@ -83,9 +84,9 @@ async def authenticate(db: Database, settings: Settings, token: str) -> Viewer |
             await session.execute(
                 update(ApiKey)
                 .where(
-                    ApiKey.id == key.id,
-                    (ApiKey.last_used_at.is_(None))  # type: ignore[union-attr]
-                    | (ApiKey.last_used_at < func.now() - timedelta(minutes=1)),  # type: ignore[operator]
+                    col(ApiKey.id) == key.id,
+                    (col(ApiKey.last_used_at).is_(None))
+                    | (col(ApiKey.last_used_at) < func.now() - timedelta(minutes=1)),
                 )
                 .values(last_used_at=func.now())
             )
@@ -96,12 +97,12 @@ async def authenticate(db: Database, settings: Settings, token: str) -> Viewer |
             return None
         found_user = (
             await session.execute(
-                select(User, Organization.is_supplier, Organization.verification_status)
-                .join(Organization, Organization.id == User.organization_id)
+                select(User, col(Organization.is_supplier), col(Organization.verification_status))
+                .join(Organization, col(Organization.id) == col(User.organization_id))
                 .where(
-                    User.id == claims.user_id,
-                    User.is_active.is_(True),  # type: ignore[attr-defined]
-                    User.session_epoch == claims.session_epoch,
+                    col(User.id) == claims.user_id,
+                    col(User.is_active).is_(True),
+                    col(User.session_epoch) == claims.session_epoch,
                 )
             )
         ).one_or_none()
@@ -124,13 +125,13 @@ async def _sign_in_admitted(
     if not admitted:
         return False, None
     user = (
-        await session.execute(select(User).where(User.email_normalized == email))
+        await session.execute(select(User).where(col(User.email_normalized) == email))
     ).scalar_one_or_none()
     return True, user
 
 
 async def create_token(
-    db: Database, settings: Settings, *, email: str, password: str
+    db: UnitOfWork, settings: Settings, *, email: str, password: str
 ) -> tuple[User, IssuedTokens]:
     """Sign in.  One generic error for any wrong credential; throttled per email.
 
@@ -159,7 +160,7 @@ async def create_token(
 
 
 async def refresh_token(
-    db: Database, settings: Settings, *, refresh_token: str
+    db: UnitOfWork, settings: Settings, *, refresh_token: str
 ) -> tuple[User, IssuedTokens]:
     """New tokens for a valid refresh token of a user who is still active; the presented
     token is spent (see ``sessions.rotate``)."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.parties.models import Category
 
@@ -15,14 +16,14 @@ async def list_categories(
 ) -> list[Category]:
     stmt = select(Category).order_by(Category.code)
     if parent_id is not None:
-        stmt = stmt.where(Category.parent_id == parent_id)
+        stmt = stmt.where(col(Category.parent_id) == parent_id)
     elif roots_only:
-        stmt = stmt.where(Category.parent_id.is_(None))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Category.parent_id).is_(None))
     return list((await session.execute(stmt)).scalars())
 
 
 async def categories_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Category]:
-    rows = (await session.execute(select(Category).where(Category.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    rows = (await session.execute(select(Category).where(col(Category.id).in_(ids)))).scalars()
     return {c.id: c for c in rows if c.id is not None}
 
 
@@ -31,7 +32,9 @@ async def children_by_parent(
 ) -> dict[int, list[Category]]:
     rows = (
         await session.execute(
-            select(Category).where(Category.parent_id.in_(parent_ids)).order_by(Category.code)  # type: ignore[union-attr]
+            select(Category)
+            .where(col(Category.parent_id).in_(parent_ids))
+            .order_by(col(Category.code))
         )
     ).scalars()
     out: dict[int, list[Category]] = {pid: [] for pid in parent_ids}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.errors import forbidden
 from procurement.parties.models import Organization
@@ -22,7 +23,7 @@ async def require_buyer(session: AsyncSession, viewer: Viewer | None) -> Viewer:
         raise forbidden("This needs the BUYER role")
     is_buyer = (
         await session.execute(
-            select(Organization.is_buyer).where(Organization.id == v.organization_id)
+            select(col(Organization.is_buyer)).where(col(Organization.id) == v.organization_id)
         )
     ).scalar()
     if not is_buyer:
@@ -36,7 +37,7 @@ async def require_supplier(session: AsyncSession, viewer: Viewer | None) -> View
         raise role_refusal(v, Role.SUPPLIER_SALES)
     is_supplier = (
         await session.execute(
-            select(Organization.is_supplier).where(Organization.id == v.organization_id)
+            select(col(Organization.is_supplier)).where(col(Organization.id) == v.organization_id)
         )
     ).scalar()
     if not is_supplier:

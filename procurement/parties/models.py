@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from procurement.base import (
+    StrEnumType,
     created_at_field,
     fk_field,
     id_field,
@@ -57,7 +58,8 @@ class Organization(SQLModel, table=True):
     is_supplier: bool = Field(default=False)
     is_platform: bool = Field(default=False)
     verification_status: VerificationStatus | None = Field(
-        default=None, sa_column=Column(String(16), nullable=True, index=True)
+        default=None,
+        sa_column=Column(StrEnumType(VerificationStatus, 16), nullable=True, index=True),
     )
     verification_note: str | None = Field(default=None, sa_column=Column(String(2000)))
     website: str | None = Field(default=None, sa_column=Column(String(300)))

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record, snapshot
 from procurement.errors import (
@@ -61,10 +62,10 @@ def visible_organizations(viewer: Viewer | None) -> ColumnElement[bool]:
     if viewer.is_platform_admin:
         return and_(True)
     return or_(
-        Organization.id == viewer.organization_id,
+        col(Organization.id) == viewer.organization_id,
         and_(
-            Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
-            Organization.verification_status == VerificationStatus.VERIFIED,
+            col(Organization.is_supplier).is_(True),
+            col(Organization.verification_status) == VerificationStatus.VERIFIED,
         ),
     )
 
@@ -82,7 +83,7 @@ async def visible_organizations_by_id(
 ) -> dict[int, Organization]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_organization."""
     rows = await session.execute(
-        select(Organization).where(Organization.id.in_(ids), visible_organizations(viewer))  # type: ignore[union-attr]
+        select(Organization).where(col(Organization.id).in_(ids), visible_organizations(viewer))
     )
     return {o.id: o for o in rows.scalars() if o.id is not None}
 
@@ -94,7 +95,7 @@ async def _load_for_write(
     org = (
         await session.execute(
             select(Organization)
-            .where(Organization.id == organization_id, visible_organizations(viewer))
+            .where(col(Organization.id) == organization_id, visible_organizations(viewer))
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -107,7 +108,7 @@ async def _email_taken(session: AsyncSession, email: str) -> bool:
     return bool(
         (
             await session.execute(
-                select(exists().where(User.email_normalized == normalize_email(email)))
+                select(exists().where(col(User.email_normalized) == normalize_email(email)))
             )
         ).scalar()
     )
@@ -116,9 +117,9 @@ async def _email_taken(session: AsyncSession, email: str) -> bool:
 async def _name_taken(
     session: AsyncSession, name: str, country: str, except_id: int | None = None
 ) -> bool:
-    cond = and_(Organization.name_key == name_key(name), Organization.country == country)
+    cond = and_(col(Organization.name_key) == name_key(name), col(Organization.country) == country)
     if except_id is not None:
-        cond = and_(cond, Organization.id != except_id)
+        cond = and_(cond, col(Organization.id) != except_id)
     return bool((await session.execute(select(exists().where(cond)))).scalar())
 
 
@@ -309,7 +310,9 @@ async def set_supplier_categories(
         )
     wanted = set(category_ids)
     found = set(
-        (await session.execute(select(Category.id).where(Category.id.in_(wanted)))).scalars()  # type: ignore[union-attr]
+        (
+            await session.execute(select(col(Category.id)).where(col(Category.id).in_(wanted)))
+        ).scalars()
     )
     missing = wanted - found
     if missing:
@@ -317,7 +320,9 @@ async def set_supplier_categories(
     current = await categories_by_organization(session, [organization_id])
     before = {"category_ids": sorted(c.id for c in current[organization_id] if c.id)}
     await session.execute(
-        delete(OrganizationCategory).where(OrganizationCategory.organization_id == organization_id)
+        delete(OrganizationCategory).where(
+            col(OrganizationCategory.organization_id) == organization_id
+        )
     )
     session.add_all(
         OrganizationCategory(organization_id=organization_id, category_id=cid)
@@ -353,18 +358,18 @@ async def list_organizations(
     v = require_viewer(viewer)
     stmt = select(Organization).where(visible_organizations(v))
     if text:
-        stmt = stmt.where(Organization.name.ilike(contains_pattern(text)))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Organization.name).ilike(contains_pattern(text)))
     if is_supplier is not None:
-        stmt = stmt.where(Organization.is_supplier.is_(is_supplier))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Organization.is_supplier).is_(is_supplier))
     if is_buyer is not None:
-        stmt = stmt.where(Organization.is_buyer.is_(is_buyer))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Organization.is_buyer).is_(is_buyer))
     if verification_status is not None:
-        stmt = stmt.where(Organization.verification_status == verification_status)
+        stmt = stmt.where(col(Organization.verification_status) == verification_status)
     if category_id is not None:
         stmt = stmt.where(
             exists().where(
-                OrganizationCategory.organization_id == Organization.id,
-                OrganizationCategory.category_id == category_id,
+                col(OrganizationCategory.organization_id) == col(Organization.id),
+                col(OrganizationCategory.category_id) == category_id,
             )
         )
     return await paginate(
@@ -378,7 +383,9 @@ async def list_organizations(
 
 async def organizations_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Organization]:
     """Batch load for a DataLoader (the parent object already passed its access check)."""
-    rows = (await session.execute(select(Organization).where(Organization.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    rows = (
+        await session.execute(select(Organization).where(col(Organization.id).in_(ids)))
+    ).scalars()
     return {o.id: o for o in rows if o.id is not None}
 
 
@@ -386,9 +393,9 @@ async def categories_by_organization(
     session: AsyncSession, organization_ids: Sequence[int]
 ) -> dict[int, list[Category]]:
     rows = await session.execute(
-        select(OrganizationCategory.organization_id, Category)
-        .join(Category, Category.id == OrganizationCategory.category_id)
-        .where(OrganizationCategory.organization_id.in_(organization_ids))  # type: ignore[attr-defined]
+        select(col(OrganizationCategory.organization_id), Category)
+        .join(Category, col(Category.id) == col(OrganizationCategory.category_id))
+        .where(col(OrganizationCategory.organization_id).in_(organization_ids))
         .order_by(Category.code)
     )
     out: dict[int, list[Category]] = defaultdict(list)

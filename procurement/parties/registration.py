@@ -28,11 +28,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement import throttle
 from procurement.audit.service import record
 from procurement.config import Settings
-from procurement.db import Database
+from procurement.db import UnitOfWork
 from procurement.errors import DomainError, ErrorCode
 from procurement.parties.credentials import hash_password
 from procurement.parties.models import Organization, User
@@ -40,7 +41,7 @@ from procurement.viewer import Viewer
 
 
 async def admit_registration(
-    db: Database, settings: Settings, viewer: Viewer | None, client_address: str | None
+    db: UnitOfWork, settings: Settings, viewer: Viewer | None, client_address: str | None
 ) -> None:
     """Count this registration for the client address (in a committed transaction of
     its own, so refused registrations count too), or refuse it."""
@@ -87,7 +88,9 @@ async def answer_for_taken_email(
     org.id, org.created_at, org.updated_at = org_id, now, now
     user.id, user.organization_id, user.created_at, user.updated_at = user_id, org_id, now, now
     owner = (
-        await session.execute(select(User).where(User.email_normalized == user.email_normalized))
+        await session.execute(
+            select(User).where(col(User.email_normalized) == user.email_normalized)
+        )
     ).scalar_one()
     await record(
         session,

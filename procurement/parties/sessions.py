@@ -16,11 +16,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.config import Settings
-from procurement.db import Database
+from procurement.db import UnitOfWork, rows_affected
 from procurement.errors import DomainError, ErrorCode
 from procurement.parties.credentials import IssuedTokens, hash_refresh_token, issue_tokens
 from procurement.parties.models import RefreshToken, User
@@ -60,13 +61,13 @@ async def end_sessions(session: AsyncSession, user: User) -> None:
     revoked.  Part of the caller's transaction: it takes effect when the change does."""
     assert user.id is not None
     user.session_epoch += 1
-    await _revoke(session, RefreshToken.user_id == user.id)
+    await _revoke(session, col(RefreshToken.user_id) == user.id)
 
 
-async def _revoke(session: AsyncSession, condition: object) -> None:
+async def _revoke(session: AsyncSession, condition: ColumnElement[bool]) -> None:
     await session.execute(
         update(RefreshToken)
-        .where(condition, RefreshToken.revoked_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .where(condition, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
 
@@ -75,7 +76,7 @@ _INVALID = "The refresh token is invalid or expired"
 _REVOKED = "This session has ended; sign in again"
 
 
-async def rotate(db: Database, settings: Settings, token: str) -> tuple[User, IssuedTokens]:
+async def rotate(db: UnitOfWork, settings: Settings, token: str) -> tuple[User, IssuedTokens]:
     """Spend a refresh token and issue the next of its family.
 
     The token's row is locked, so of two concurrent uses one rotates and the other is a
@@ -87,7 +88,7 @@ async def rotate(db: Database, settings: Settings, token: str) -> tuple[User, Is
         row = (
             await session.execute(
                 select(RefreshToken)
-                .where(RefreshToken.token_hash == hash_refresh_token(token))
+                .where(col(RefreshToken.token_hash) == hash_refresh_token(token))
                 .with_for_update()
             )
         ).scalar_one_or_none()
@@ -96,14 +97,14 @@ async def rotate(db: Database, settings: Settings, token: str) -> tuple[User, Is
         if row.revoked_at is not None:
             raise DomainError.of(ErrorCode.SESSION_REVOKED, _REVOKED, "refreshToken")
         if row.spent_at is not None:
-            await _revoke(session, RefreshToken.family_id == row.family_id)
+            await _revoke(session, col(RefreshToken.family_id) == row.family_id)
             reused = True
         else:
             user = (
                 await session.execute(
                     select(User).where(
-                        User.id == row.user_id,
-                        User.is_active.is_(True),  # type: ignore[attr-defined]
+                        col(User.id) == row.user_id,
+                        col(User.is_active).is_(True),
                     )
                 )
             ).scalar_one_or_none()
@@ -120,6 +121,6 @@ async def prune_refresh_tokens(session: AsyncSession) -> int:
     """Expired tokens are of no use, not even to detect a reuse (an expired token is
     refused anyway)."""
     result = await session.execute(
-        delete(RefreshToken).where(RefreshToken.expires_at < datetime.now(UTC))
+        delete(RefreshToken).where(col(RefreshToken.expires_at) < datetime.now(UTC))
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(result)

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.amounts import LIMIT
 from procurement.audit.service import record, snapshot
@@ -44,7 +45,7 @@ def visible_users(viewer: Viewer | None) -> ColumnElement[bool]:
         return false()
     if viewer.is_platform_admin:
         return and_(True)
-    return User.organization_id == viewer.organization_id
+    return col(User.organization_id) == viewer.organization_id
 
 
 def _check_roles(c: Collector, roles: Sequence[str], field: str = "roles") -> list[str]:
@@ -79,7 +80,7 @@ async def visible_users_by_id(
     session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
 ) -> dict[int, User]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_user."""
-    rows = await session.execute(select(User).where(User.id.in_(ids), visible_users(viewer)))  # type: ignore[union-attr]
+    rows = await session.execute(select(User).where(col(User.id).in_(ids), visible_users(viewer)))
     return {u.id: u for u in rows.scalars() if u.id is not None}
 
 
@@ -105,7 +106,7 @@ async def create_user(
     if not c.errors:
         taken = (
             await session.execute(
-                select(func.count()).where(User.email_normalized == normalize_email(email))
+                select(func.count()).where(col(User.email_normalized) == normalize_email(email))
             )
         ).scalar_one()
         if taken:
@@ -128,7 +129,7 @@ async def create_user(
 async def _load_for_write(session: AsyncSession, viewer: Viewer, user_id: int) -> User:
     user = (
         await session.execute(
-            select(User).where(User.id == user_id, visible_users(viewer)).with_for_update()
+            select(User).where(col(User.id) == user_id, visible_users(viewer)).with_for_update()
         )
     ).scalar_one_or_none()
     if user is None:
@@ -141,10 +142,10 @@ async def _other_active_admins(session: AsyncSession, user: User) -> int:
         (
             await session.execute(
                 select(func.count()).where(
-                    User.organization_id == user.organization_id,
-                    User.id != user.id,
-                    User.is_active.is_(True),  # type: ignore[attr-defined]
-                    User.roles.contains([Role.ORG_ADMIN.value]),  # type: ignore[attr-defined]
+                    col(User.organization_id) == user.organization_id,
+                    col(User.id) != user.id,
+                    col(User.is_active).is_(True),
+                    col(User.roles).contains([Role.ORG_ADMIN.value]),
                 )
             )
         ).scalar_one()
@@ -309,10 +310,10 @@ async def list_users(
     v = require_viewer(viewer)
     if not (v.is_platform_admin or v.organization_id == organization_id):
         return Page.empty()
-    stmt = select(User).where(User.organization_id == organization_id)
+    stmt = select(User).where(col(User.organization_id) == organization_id)
     return await paginate(session, stmt, order_by=[(User.id, "asc")], first=first, after=after)
 
 
 async def users_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, User]:
-    rows = (await session.execute(select(User).where(User.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    rows = (await session.execute(select(User).where(col(User.id).in_(ids)))).scalars()
     return {u.id: u for u in rows if u.id is not None}
