@@ -11,29 +11,25 @@ from graphql_schema.ids import decode_id
 from graphql_schema.node import register_node, resolve_by_db_id
 from graphql_schema.pagination import Connection, connection
 from graphql_schema.sourcing.quote_types import Quote, QuoteLine
-from graphql_schema.sourcing.types import (
-    QuoteStatus,
-    Rfq,
-    RfqLine,
-    RfqQuestion,
-    RfqSort,
-    RfqStatus,
-)
+from graphql_schema.sourcing.types import Rfq, RfqLine, RfqQuestion
 from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing import queries as svc
 from procurement.sourcing.models import Quote as DomainQuote
 from procurement.sourcing.models import QuoteLine as DomainQuoteLine
-from procurement.sourcing.models import QuoteStatus as DomainQuoteStatus
+from procurement.sourcing.models import QuoteStatus, RfqStatus
 from procurement.sourcing.models import Rfq as DomainRfq
 from procurement.sourcing.models import RfqQuestion as DomainRfqQuestion
-from procurement.sourcing.models import RfqStatus as DomainRfqStatus
-from procurement.sourcing.queries import RfqSort as DomainRfqSort
+from procurement.sourcing.queries import RfqSort
 from procurement.sourcing.sealing import prices_sealed
+
+# The filters name the domain enums themselves: ``strawberry.enum`` (called on them in
+# graphql_schema.sourcing.types, imported above) registers the GraphQL enum on the class,
+# and the class, unlike the call's result, is a type for mypy.
 
 
 @strawberry.input
 class RfqFilter:
-    status: RfqStatus | None = None  # type: ignore[valid-type]
+    status: RfqStatus | None = None
     category_id: strawberry.ID | None = None
     text: str | None = strawberry.field(
         default=None, description="In the title, number or description."
@@ -49,7 +45,7 @@ class RfqFeedFilter:
 
 @strawberry.input
 class QuoteFilter:
-    status: QuoteStatus | None = None  # type: ignore[valid-type]
+    status: QuoteStatus | None = None
     rfq_id: strawberry.ID | None = None
 
 
@@ -98,7 +94,7 @@ class SourcingQuery:
         self,
         info: Info,
         filter: RfqFilter | None = None,
-        sort_by: RfqSort = DomainRfqSort.NEWEST,  # type: ignore[valid-type]
+        sort_by: RfqSort = RfqSort.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Rfq]:
@@ -107,10 +103,10 @@ class SourcingQuery:
             page = await svc.list_rfqs(
                 s,
                 info.context.viewer,
-                status=DomainRfqStatus(f.status.value) if f.status else None,
+                status=f.status,
                 category_id=_cat(f.category_id, "filter.categoryId"),
                 text=f.text,
-                sort=DomainRfqSort(sort_by.value),
+                sort=sort_by,
                 first=first,
                 after=after,
             )
@@ -125,7 +121,8 @@ class SourcingQuery:
                 ErrorCode.INVALID, "Give exactly one of id and externalReference", "id"
             )
         if id is not None:
-            return await resolve_by_db_id(info, "Rfq", decode_id(id, "Rfq"))
+            rfq: Rfq | None = await resolve_by_db_id(info, "Rfq", decode_id(id, "Rfq"))
+            return rfq
         async with info.context.db.read() as s:
             m = await svc.get_rfq_by_reference(s, info.context.viewer, external_reference or "")
         return Rfq.from_model(m, info) if m else None
@@ -164,7 +161,7 @@ class SourcingQuery:
             page = await svc.list_my_quotes(
                 s,
                 info.context.viewer,
-                status=DomainQuoteStatus(f.status.value) if f.status else None,
+                status=f.status,
                 rfq_id=decode_id(f.rfq_id, "Rfq", "filter.rfqId") if f.rfq_id else None,
                 first=first,
                 after=after,
@@ -175,4 +172,5 @@ class SourcingQuery:
 
     @strawberry.field
     async def quote(self, info: Info, id: strawberry.ID) -> Quote | None:
-        return await resolve_by_db_id(info, "Quote", decode_id(id, "Quote"))
+        quote: Quote | None = await resolve_by_db_id(info, "Quote", decode_id(id, "Quote"))
+        return quote

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.clock import db_now
 from procurement.comparison.model import (
@@ -135,7 +135,7 @@ async def load_buyer_rfq(
     session: AsyncSession, viewer: Viewer | None, rfq_id: int, *, lock: bool = False
 ) -> Rfq:
     v = require_viewer(viewer)
-    stmt = select(Rfq).where(Rfq.id == rfq_id)
+    stmt = select(Rfq).where(col(Rfq.id) == rfq_id)
     if lock:
         stmt = stmt.with_for_update()
     rfq = (await session.execute(stmt)).scalar_one_or_none()
@@ -143,7 +143,7 @@ async def load_buyer_rfq(
         raise not_found("RFQ", "rfqId")
     if rfq.buyer_org_id != v.organization_id:
         visible = (
-            await session.execute(select(Rfq.id).where(Rfq.id == rfq_id, visible_rfqs(v)))
+            await session.execute(select(col(Rfq.id)).where(col(Rfq.id) == rfq_id, visible_rfqs(v)))
         ).scalar_one_or_none()
         if visible is None:
             raise not_found("RFQ", "rfqId")
@@ -170,17 +170,20 @@ async def compare(session: AsyncSession, rfq: Rfq, request: ComparisonRequest) -
     rfq_lines = list(
         (
             await session.execute(
-                select(RfqLine).where(RfqLine.rfq_id == rfq.id).order_by(RfqLine.position)
+                select(RfqLine).where(col(RfqLine.rfq_id) == rfq.id).order_by(col(RfqLine.position))
             )
         ).scalars()
     )
-    quote_filter = [Quote.rfq_id == rfq.id, Quote.status.in_(LIVE)]  # type: ignore[attr-defined]
+    quote_filter: list[ColumnElement[bool]] = [
+        col(Quote.rfq_id) == rfq.id,
+        col(Quote.status).in_(LIVE),
+    ]
     if not request.include_expired:
-        quote_filter.append(or_(Quote.valid_until.is_(None), Quote.valid_until >= on))  # type: ignore[union-attr,operator]
+        quote_filter.append(or_(col(Quote.valid_until).is_(None), col(Quote.valid_until) >= on))
     quotes = {
         q.id: q
         for q in (
-            await session.execute(select(Quote).where(*quote_filter).order_by(Quote.id))
+            await session.execute(select(Quote).where(*quote_filter).order_by(col(Quote.id)))
         ).scalars()
         if q.id
     }
@@ -230,7 +233,7 @@ async def compare(session: AsyncSession, rfq: Rfq, request: ComparisonRequest) -
 
 
 async def _offer_lines(
-    session: AsyncSession, quote_filter: list[Any], rates: dict[int, Decimal]
+    session: AsyncSession, quote_filter: list[ColumnElement[bool]], rates: dict[int, Decimal]
 ) -> dict[int, dict[int, OfferLine]]:
     """Per quote id, its lines by RFQ line id, prices converted with the quote's rate.
 
@@ -238,24 +241,25 @@ async def _offer_lines(
     row, building the rows cost more than the query); price breaks as text and only
     when there are some, since decoding 10,000 JSON values was a third of the time."""
     conn = await session.connection()
-    breaks_text = func.nullif(cast(QuoteLine.price_breaks, Text), "[]")
+    breaks_text = func.nullif(cast(col(QuoteLine.price_breaks), Text), "[]")
     result = await conn.execute(
         select(
-            QuoteLine.quote_id,
-            func.array_agg(QuoteLine.id),
-            func.array_agg(QuoteLine.rfq_line_id),
-            func.array_agg(QuoteLine.quantity),
-            func.array_agg(QuoteLine.unit_price),
-            func.array_agg(QuoteLine.moq),
+            col(QuoteLine.quote_id),
+            func.array_agg(col(QuoteLine.id)),
+            func.array_agg(col(QuoteLine.rfq_line_id)),
+            func.array_agg(col(QuoteLine.quantity)),
+            func.array_agg(col(QuoteLine.unit_price)),
+            func.array_agg(col(QuoteLine.moq)),
             func.array_agg(breaks_text),
         )
-        .join(Quote, Quote.id == QuoteLine.quote_id)  # type: ignore[arg-type]
+        .join(Quote, col(Quote.id) == col(QuoteLine.quote_id))
         .where(*quote_filter)
-        .group_by(QuoteLine.quote_id)
+        .group_by(col(QuoteLine.quote_id))
     )
     one = Decimal(1)
     out: dict[int, dict[int, OfferLine]] = {}
     for qid, ids, rfq_line_ids, quantities, prices, moqs, all_breaks in result.all():
+        assert qid is not None  # grouped by quote_line.quote_id, which is NOT NULL
         rate = rates.get(qid)
         if rate is None:  # a quote that became live between the two reads
             continue

@@ -145,7 +145,8 @@ class SplitModel:
         rows_lo = self.rows_lo.copy()
         for lid, floor in (line_floor or {}).items():
             rows_lo[self.line_rows[lid]] = floor
-        h = highspy.Highs()
+        # highspy's Highs.__init__ lacks its `-> None`, so mypy calls it untyped
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(time_limit))
         h.setOptionValue("mip_rel_gap", 1e-9)

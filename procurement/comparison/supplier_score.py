@@ -16,16 +16,17 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.comparison.ranking import SIX
 from procurement.parties.models import Organization, VerificationStatus
 from procurement.sourcing.models import Quote, QuoteStatus
 
-STANDING = {
-    VerificationStatus.VERIFIED.value: Decimal("0.7"),
-    VerificationStatus.PENDING.value: Decimal("0.4"),
-    VerificationStatus.SUSPENDED.value: Decimal("0.1"),
-    VerificationStatus.REJECTED.value: Decimal("0.1"),
+STANDING: dict[VerificationStatus, Decimal] = {
+    VerificationStatus.VERIFIED: Decimal("0.7"),
+    VerificationStatus.PENDING: Decimal("0.4"),
+    VerificationStatus.SUSPENDED: Decimal("0.1"),
+    VerificationStatus.REJECTED: Decimal("0.1"),
 }
 NO_HISTORY = Decimal("0.5")
 W_STANDING, W_RELIABILITY = Decimal("0.6"), Decimal("0.4")
@@ -43,12 +44,12 @@ async def supplier_scores(
     ids = sorted(set(organization_ids))
     if not ids:
         return {}
-    standing = dict(
+    standing: dict[int | None, VerificationStatus | None] = dict(
         (
             await session.execute(
-                select(Organization.id, Organization.verification_status).where(
-                    Organization.id.in_(ids)
-                )  # type: ignore[union-attr]
+                select(col(Organization.id), col(Organization.verification_status)).where(
+                    col(Organization.id).in_(ids)
+                )
             )
         ).all()
     )
@@ -57,18 +58,18 @@ async def supplier_scores(
         for org, submitted, withdrawn in (
             await session.execute(
                 select(
-                    Quote.supplier_org_id,
+                    col(Quote.supplier_org_id),
                     func.count(),
-                    func.count(case((Quote.status == QuoteStatus.WITHDRAWN.value, 1))),
+                    func.count(case((col(Quote.status) == QuoteStatus.WITHDRAWN.value, 1))),
                 )
-                .where(Quote.supplier_org_id.in_(ids), Quote.revision > 0)  # type: ignore[union-attr]
-                .group_by(Quote.supplier_org_id)
+                .where(col(Quote.supplier_org_id).in_(ids), col(Quote.revision) > 0)
+                .group_by(col(Quote.supplier_org_id))
             )
         ).all()
     }
-    out = {}
+    out: dict[int, SupplierScore] = {}
     for org in ids:
-        status = standing.get(org) or VerificationStatus.PENDING.value
+        status = standing.get(org) or VerificationStatus.PENDING
         s = STANDING.get(status, Decimal("0.4"))
         submitted, withdrawn = history.get(org, (0, 0))
         if submitted:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from procurement.parties.models import (
     Category,
@@ -27,20 +28,20 @@ from procurement.viewer import Viewer
 def served_categories(organization_id: int) -> ColumnElement[bool]:
     """SQL: the RFQ's category is one the supplier serves, or below one."""
     base = (
-        select(OrganizationCategory.category_id.label("id"))  # type: ignore[attr-defined]
-        .where(OrganizationCategory.organization_id == organization_id)
+        select(col(OrganizationCategory.category_id).label("id"))
+        .where(col(OrganizationCategory.organization_id) == organization_id)
         .cte("served", recursive=True)
     )
     child = aliased(Category)
-    served = base.union(select(child.id).where(child.parent_id == base.c.id))
-    return Rfq.category_id.in_(select(served.c.id))  # type: ignore[union-attr]
+    served = base.union(select(col(child.id)).where(col(child.parent_id) == base.c.id))
+    return col(Rfq.category_id).in_(select(served.c.id))
 
 
 def _verified(organization_id: int) -> ColumnElement[bool]:
     return exists().where(
-        Organization.id == organization_id,
-        Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
-        Organization.verification_status == VerificationStatus.VERIFIED.value,
+        col(Organization.id) == organization_id,
+        col(Organization.is_supplier).is_(True),
+        col(Organization.verification_status) == VerificationStatus.VERIFIED,
     )
 
 
@@ -48,16 +49,17 @@ def _active(organization_id: int) -> ColumnElement[bool]:
     """Invitations hold for suppliers in good standing (VERIFIED or PENDING): suspending
     or rejecting a supplier also ends its invited access."""
     return exists().where(
-        Organization.id == organization_id,
-        Organization.verification_status.in_(  # type: ignore[union-attr]
-            [VerificationStatus.VERIFIED.value, VerificationStatus.PENDING.value]
+        col(Organization.id) == organization_id,
+        col(Organization.verification_status).in_(
+            [VerificationStatus.VERIFIED, VerificationStatus.PENDING]
         ),
     )
 
 
 def invited(organization_id: int) -> ColumnElement[bool]:
     return exists().where(
-        RfqInvitation.rfq_id == Rfq.id, RfqInvitation.supplier_org_id == organization_id
+        col(RfqInvitation.rfq_id) == col(Rfq.id),
+        col(RfqInvitation.supplier_org_id) == organization_id,
     )
 
 
@@ -65,15 +67,15 @@ def quotable_by(organization_id: int, *, ignore_deadline: bool = False) -> Colum
     """SQL: the RFQ is OPEN and this supplier may quote on it now (``ignore_deadline``:
     would have been, but for the deadline, so a late quote is told DEADLINE_PASSED)."""
     return and_(
-        Rfq.status == RfqStatus.OPEN.value if ignore_deadline else status_is(RfqStatus.OPEN),
+        col(Rfq.status) == RfqStatus.OPEN.value if ignore_deadline else status_is(RfqStatus.OPEN),
         or_(
             and_(
-                Rfq.visibility == Visibility.PUBLIC.value,
+                col(Rfq.visibility) == Visibility.PUBLIC.value,
                 _verified(organization_id),
                 served_categories(organization_id),
             ),
             and_(
-                Rfq.visibility == Visibility.INVITED.value,
+                col(Rfq.visibility) == Visibility.INVITED.value,
                 invited(organization_id),
                 _active(organization_id),
             ),
@@ -82,7 +84,9 @@ def quotable_by(organization_id: int, *, ignore_deadline: bool = False) -> Colum
 
 
 def has_quoted(organization_id: int) -> ColumnElement[bool]:
-    return exists().where(Quote.rfq_id == Rfq.id, Quote.supplier_org_id == organization_id)
+    return exists().where(
+        col(Quote.rfq_id) == col(Rfq.id), col(Quote.supplier_org_id) == organization_id
+    )
 
 
 def visible_rfqs(viewer: Viewer | None) -> ColumnElement[bool]:
@@ -91,7 +95,7 @@ def visible_rfqs(viewer: Viewer | None) -> ColumnElement[bool]:
     if viewer.is_platform_admin:
         return true()
     org = viewer.organization_id
-    return or_(Rfq.buyer_org_id == org, quotable_by(org), has_quoted(org))
+    return or_(col(Rfq.buyer_org_id) == org, quotable_by(org), has_quoted(org))
 
 
 def is_buyer_side(viewer: Viewer | None, rfq: Rfq) -> bool:

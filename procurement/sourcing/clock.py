@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import col
 
 from procurement.sourcing.models import Rfq, RfqStatus
 
@@ -26,10 +27,10 @@ def effective_status(rfq: Rfq, now: datetime) -> RfqStatus:
 def status_is(status: RfqStatus) -> ColumnElement[bool]:
     """SQL: the RFQ's effective status is ``status``."""
     if status is RfqStatus.OPEN:
-        return and_(Rfq.status == RfqStatus.OPEN.value, Rfq.deadline > func.now())
+        return and_(col(Rfq.status) == RfqStatus.OPEN.value, col(Rfq.deadline) > func.now())
     if status is RfqStatus.CLOSED:
         return or_(
-            Rfq.status == RfqStatus.CLOSED.value,
-            and_(Rfq.status == RfqStatus.OPEN.value, Rfq.deadline <= func.now()),
+            col(Rfq.status) == RfqStatus.CLOSED.value,
+            and_(col(Rfq.status) == RfqStatus.OPEN.value, col(Rfq.deadline) <= func.now()),
         )
-    return Rfq.status == status.value
+    return col(Rfq.status) == status.value

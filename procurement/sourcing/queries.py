@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.errors import forbidden
 from procurement.pagination import OrderSpec, Page, paginate
@@ -48,10 +49,10 @@ _RFQ_ORDER: dict[RfqSort, OrderSpec] = {
 def _text(text: str) -> ColumnElement[bool]:
     pattern = contains_pattern(text)
     return or_(
-        Rfq.title.ilike(pattern),
-        Rfq.number.ilike(pattern),  # type: ignore[attr-defined]
-        Rfq.description.ilike(pattern),
-    )  # type: ignore[union-attr]
+        col(Rfq.title).ilike(pattern),
+        col(Rfq.number).ilike(pattern),
+        col(Rfq.description).ilike(pattern),
+    )
 
 
 async def get_rfq(session: AsyncSession, viewer: Viewer | None, rfq_id: int) -> Rfq | None:
@@ -62,7 +63,7 @@ async def visible_rfqs_by_id(
     session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
 ) -> dict[int, Rfq]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_rfq."""
-    rows = await session.execute(select(Rfq).where(Rfq.id.in_(ids), visible_rfqs(viewer)))  # type: ignore[union-attr]
+    rows = await session.execute(select(Rfq).where(col(Rfq.id).in_(ids), visible_rfqs(viewer)))
     return {r.id: r for r in rows.scalars() if r.id is not None}
 
 
@@ -78,9 +79,9 @@ async def visible_rfq_lines_by_id(
 ) -> dict[int, tuple[RfqLine, str]]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_rfq_line."""
     rows = await session.execute(
-        select(RfqLine, Rfq.currency)
-        .join(Rfq, Rfq.id == RfqLine.rfq_id)
-        .where(RfqLine.id.in_(ids), visible_rfqs(viewer))  # type: ignore[union-attr]
+        select(RfqLine, col(Rfq.currency))
+        .join(Rfq, col(Rfq.id) == col(RfqLine.rfq_id))
+        .where(col(RfqLine.id).in_(ids), visible_rfqs(viewer))
     )
     return {line.id: (line, currency) for line, currency in rows if line.id is not None}
 
@@ -94,7 +95,8 @@ async def get_rfq_by_reference(
     return (
         await session.execute(
             select(Rfq).where(
-                Rfq.buyer_org_id == viewer.organization_id, Rfq.external_reference == reference
+                col(Rfq.buyer_org_id) == viewer.organization_id,
+                col(Rfq.external_reference) == reference,
             )
         )
     ).scalar_one_or_none()
@@ -113,11 +115,11 @@ async def list_rfqs(
 ) -> Page[Rfq]:
     """The buying organisation's RFQs (every member may read them)."""
     v = require_viewer(viewer)
-    stmt = select(Rfq).where(Rfq.buyer_org_id == v.organization_id)
+    stmt = select(Rfq).where(col(Rfq.buyer_org_id) == v.organization_id)
     if status is not None:
         stmt = stmt.where(status_is(status))
     if category_id is not None:
-        stmt = stmt.where(Rfq.category_id == category_id)
+        stmt = stmt.where(col(Rfq.category_id) == category_id)
     if text and text.strip():
         stmt = stmt.where(_text(text))
     return await paginate(session, stmt, order_by=_RFQ_ORDER[sort], first=first, after=after)
@@ -138,13 +140,15 @@ async def rfq_feed(
     # a barred supplier's staff still read (an empty feed: ``quotable_by`` excludes it)
     if not (v.has(Role.SUPPLIER_SALES, Role.ORG_ADMIN, Role.VIEWER) or v.barred_supplier_status):
         raise forbidden("The feed is for suppliers' staff")
-    stmt = select(Rfq).where(quotable_by(v.organization_id), Rfq.buyer_org_id != v.organization_id)
+    stmt = select(Rfq).where(
+        quotable_by(v.organization_id), col(Rfq.buyer_org_id) != v.organization_id
+    )
     if category_id is not None:
-        stmt = stmt.where(Rfq.category_id == category_id)
+        stmt = stmt.where(col(Rfq.category_id) == category_id)
     if text and text.strip():
         stmt = stmt.where(_text(text))
     if closing_before is not None:
-        stmt = stmt.where(Rfq.deadline < closing_before)
+        stmt = stmt.where(col(Rfq.deadline) < closing_before)
     return await paginate(
         session, stmt, order_by=_RFQ_ORDER[RfqSort.DEADLINE], first=first, after=after
     )
@@ -154,12 +158,12 @@ def visible_quotes(viewer: Viewer | None) -> ColumnElement[bool]:
     """A supplier sees its own quotes; the RFQ's buyer sees the non-draft ones."""
     if viewer is None:
         return false()
-    not_draft = Quote.status != QuoteStatus.DRAFT.value
+    not_draft = col(Quote.status) != QuoteStatus.DRAFT.value
     if viewer.is_platform_admin:
         return not_draft
     org = viewer.organization_id
-    buyer_of = Quote.rfq_id.in_(select(Rfq.id).where(Rfq.buyer_org_id == org))  # type: ignore[union-attr]
-    return or_(Quote.supplier_org_id == org, and_(not_draft, buyer_of))
+    buyer_of = col(Quote.rfq_id).in_(select(col(Rfq.id)).where(col(Rfq.buyer_org_id) == org))
+    return or_(col(Quote.supplier_org_id) == org, and_(not_draft, buyer_of))
 
 
 async def get_quote(session: AsyncSession, viewer: Viewer | None, quote_id: int) -> Quote | None:
@@ -170,7 +174,9 @@ async def visible_quotes_by_id(
     session: AsyncSession, viewer: Viewer | None, ids: Sequence[int]
 ) -> dict[int, Quote]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_quote."""
-    rows = await session.execute(select(Quote).where(Quote.id.in_(ids), visible_quotes(viewer)))  # type: ignore[union-attr]
+    rows = await session.execute(
+        select(Quote).where(col(Quote.id).in_(ids), visible_quotes(viewer))
+    )
     return {q.id: q for q in rows.scalars() if q.id is not None}
 
 
@@ -187,8 +193,8 @@ async def visible_quote_lines_by_id(
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_quote_line."""
     rows = await session.execute(
         select(QuoteLine, Quote)
-        .join(Quote, Quote.id == QuoteLine.quote_id)
-        .where(QuoteLine.id.in_(ids), visible_quotes(viewer))  # type: ignore[union-attr]
+        .join(Quote, col(Quote.id) == col(QuoteLine.quote_id))
+        .where(col(QuoteLine.id).in_(ids), visible_quotes(viewer))
     )
     return {line.id: (line, quote) for line, quote in rows if line.id is not None}
 
@@ -218,8 +224,8 @@ async def visible_questions_by_id(
         return {}
     rows = await session.execute(
         select(RfqQuestion, Rfq)
-        .join(Rfq, Rfq.id == RfqQuestion.rfq_id)
-        .where(RfqQuestion.id.in_(ids), visible_rfqs(viewer))  # type: ignore[union-attr]
+        .join(Rfq, col(Rfq.id) == col(RfqQuestion.rfq_id))
+        .where(col(RfqQuestion.id).in_(ids), visible_rfqs(viewer))
     )
     return {
         q.id: (q, rfq)
@@ -238,26 +244,28 @@ async def list_my_quotes(
     after: str | None = None,
 ) -> Page[Quote]:
     v = require_viewer(viewer)
-    stmt = select(Quote).where(Quote.supplier_org_id == v.organization_id)
+    stmt = select(Quote).where(col(Quote.supplier_org_id) == v.organization_id)
     if status is not None:
-        stmt = stmt.where(Quote.status == status.value)
+        stmt = stmt.where(col(Quote.status) == status.value)
     if rfq_id is not None:
-        stmt = stmt.where(Quote.rfq_id == rfq_id)
-    return await paginate(session, stmt, order_by=[(Quote.id, "desc")], first=first, after=after)
+        stmt = stmt.where(col(Quote.rfq_id) == rfq_id)
+    return await paginate(
+        session, stmt, order_by=[(col(Quote.id), "desc")], first=first, after=after
+    )
 
 
 # --- batch loaders ------------------------------------------------------------------
 
 
 async def rfqs_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Rfq]:
-    rows = (await session.execute(select(Rfq).where(Rfq.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    rows = (await session.execute(select(Rfq).where(col(Rfq.id).in_(ids)))).scalars()
     return {r.id: r for r in rows if r.id is not None}
 
 
 async def lines_by_rfq(session: AsyncSession, rfq_ids: Sequence[int]) -> dict[int, list[RfqLine]]:
     rows = (
         await session.execute(
-            select(RfqLine).where(RfqLine.rfq_id.in_(rfq_ids)).order_by(RfqLine.position)  # type: ignore[union-attr]
+            select(RfqLine).where(col(RfqLine.rfq_id).in_(rfq_ids)).order_by(col(RfqLine.position))
         )
     ).scalars()
     out: dict[int, list[RfqLine]] = defaultdict(list)
@@ -268,7 +276,7 @@ async def lines_by_rfq(session: AsyncSession, rfq_ids: Sequence[int]) -> dict[in
 
 
 async def rfq_lines_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, RfqLine]:
-    rows = (await session.execute(select(RfqLine).where(RfqLine.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    rows = (await session.execute(select(RfqLine).where(col(RfqLine.id).in_(ids)))).scalars()
     return {r.id: r for r in rows if r.id is not None}
 
 
@@ -278,8 +286,8 @@ async def invitations_by_rfq(
     rows = (
         await session.execute(
             select(RfqInvitation)
-            .where(RfqInvitation.rfq_id.in_(rfq_ids))  # type: ignore[attr-defined]
-            .order_by(RfqInvitation.invited_at, RfqInvitation.supplier_org_id)
+            .where(col(RfqInvitation.rfq_id).in_(rfq_ids))
+            .order_by(col(RfqInvitation.invited_at), col(RfqInvitation.supplier_org_id))
         )
     ).scalars()
     out: dict[int, list[RfqInvitation]] = defaultdict(list)
@@ -299,13 +307,15 @@ async def quotes_by_rfq(
     if buyer_ids:
         conds.append(
             and_(
-                Quote.rfq_id.in_(buyer_ids),  # type: ignore[union-attr]
-                Quote.status != QuoteStatus.DRAFT.value,
+                col(Quote.rfq_id).in_(buyer_ids),
+                col(Quote.status) != QuoteStatus.DRAFT.value,
             )
         )
     for r, s in own:
-        conds.append(and_(Quote.rfq_id == r, Quote.supplier_org_id == s))
-    rows = (await session.execute(select(Quote).where(or_(*conds)).order_by(Quote.id))).scalars()
+        conds.append(and_(col(Quote.rfq_id) == r, col(Quote.supplier_org_id) == s))
+    rows = (
+        await session.execute(select(Quote).where(or_(*conds)).order_by(col(Quote.id)))
+    ).scalars()
     out: dict[tuple[int, int | None], list[Quote]] = defaultdict(list)
     wanted = set(keys)
     for q in rows:
@@ -323,9 +333,9 @@ async def lines_by_quote(
     rows = (
         await session.execute(
             select(QuoteLine)
-            .join(RfqLine, RfqLine.id == QuoteLine.rfq_line_id)
-            .where(QuoteLine.quote_id.in_(quote_ids))  # type: ignore[union-attr]
-            .order_by(RfqLine.position)
+            .join(RfqLine, col(RfqLine.id) == col(QuoteLine.rfq_line_id))
+            .where(col(QuoteLine.quote_id).in_(quote_ids))
+            .order_by(col(RfqLine.position))
         )
     ).scalars()
     out: dict[int, list[QuoteLine]] = defaultdict(list)
@@ -341,8 +351,8 @@ async def revisions_by_quote(
     rows = (
         await session.execute(
             select(QuoteRevision)
-            .where(QuoteRevision.quote_id.in_(quote_ids))  # type: ignore[union-attr]
-            .order_by(QuoteRevision.revision)
+            .where(col(QuoteRevision.quote_id).in_(quote_ids))
+            .order_by(col(QuoteRevision.revision))
         )
     ).scalars()
     out: dict[int, list[QuoteRevision]] = defaultdict(list)
@@ -361,7 +371,9 @@ async def questions_by_rfq(
     rows = (
         (
             await session.execute(
-                select(RfqQuestion).where(RfqQuestion.rfq_id.in_(rfq_ids)).order_by(RfqQuestion.id)  # type: ignore[union-attr]
+                select(RfqQuestion)
+                .where(col(RfqQuestion.rfq_id).in_(rfq_ids))
+                .order_by(col(RfqQuestion.id))
             )
         )
         .scalars()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record, snapshot
 from procurement.clock import db_now
@@ -30,7 +31,7 @@ async def ask_question(
 ) -> RfqQuestion:
     v = require_viewer(viewer)
     rfq = (
-        await session.execute(select(Rfq).where(Rfq.id == rfq_id, visible_rfqs(v)))
+        await session.execute(select(Rfq).where(col(Rfq.id) == rfq_id, visible_rfqs(v)))
     ).scalar_one_or_none()
     if rfq is None:
         raise not_found("RFQ", "rfqId")
@@ -66,9 +67,9 @@ async def answer_question(
     row = (
         await session.execute(
             select(RfqQuestion, Rfq)
-            .join(Rfq, Rfq.id == RfqQuestion.rfq_id)
-            .where(RfqQuestion.id == question_id, Rfq.buyer_org_id == v.organization_id)
-            .with_for_update(of=RfqQuestion)  # type: ignore[arg-type]
+            .join(Rfq, col(Rfq.id) == col(RfqQuestion.rfq_id))
+            .where(col(RfqQuestion.id) == question_id, col(Rfq.buyer_org_id) == v.organization_id)
+            .with_for_update(of=RfqQuestion)
         )
     ).one_or_none()
     if row is None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.ordering.repricing import Terms, register_terms_source
 from procurement.sourcing.models import QuoteLine
 
 
 async def quote_line_terms(session: AsyncSession, ids: set[int]) -> dict[int, Terms]:
-    rows = (await session.execute(select(QuoteLine).where(QuoteLine.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    rows = (await session.execute(select(QuoteLine).where(col(QuoteLine.id).in_(ids)))).scalars()
     return {x.id or 0: Terms(x.moq, x.quantity, x.unit_price, x.price_breaks) for x in rows}
 
 
