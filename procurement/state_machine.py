@@ -143,6 +143,15 @@ class StateMachine(Generic[S]):
                 field,
             )
 
+    def target(self, state: S, name: str, field: str | None = None) -> S:
+        """Check ``name`` from ``state`` and return its one target (for tables whose
+        actions each lead to one state)."""
+        self.check(state, name, field)
+        options = self.transitions[(state, name)]
+        if len(options) != 1:
+            raise RuntimeError(f"{self.what}: {name} from {state} needs a target")
+        return options[0]
+
     def refusal(self, name: str, viewer: Viewer, subject: Any) -> DomainError | None:
         """The error of the first named guard of ``name`` that refuses, or None."""
         for guard in self.actions[name].guards:
@@ -214,12 +223,10 @@ class StateMachine(Generic[S]):
         the table lists), bump ``version`` if the entity has one, and record the audit
         entry and outbox event in the same transaction."""
         state = self.state_of(entity)
-        self.check(state, name, field)
         if target is None:
-            options = self.transitions[(state, name)]
-            if len(options) != 1:
-                raise RuntimeError(f"{self.what}: {name} from {state} needs a target")
-            target = options[0]
+            target = self.target(state, name, field)
+        else:
+            self.check(state, name, field)
         if before is None:
             before = snapshot(entity)
         self.move(entity, name, target)

@@ -27,8 +27,7 @@ from procurement.sourcing.models import (
     Visibility,
 )
 from procurement.sourcing.rfqs import has_live_quote, load_for_buyer
-from procurement.sourcing.states import RFQ_TRANSITIONS
-from procurement.states import transition
+from procurement.sourcing.states import RFQ
 from procurement.viewer import Viewer
 
 
@@ -37,7 +36,7 @@ async def invite_suppliers(
 ) -> Rfq:
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
+    RFQ.check(effective_status(rfq, now), "invite")
     if rfq.visibility != Visibility.INVITED.value:
         raise DomainError.of(
             ErrorCode.INVALID, "Only invited-only RFQs take invitations", "supplierIds"
@@ -87,7 +86,7 @@ async def uninvite_supplier(
     """A supplier that already holds a live quote stays invited (its quote stands)."""
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
+    RFQ.check(effective_status(rfq, now), "invite")
     if await has_live_quote(session, rfq_id, supplier_id):
         raise DomainError.of(ErrorCode.INVALID, "This supplier has already quoted", "supplierId")
     result = await session.execute(

@@ -1,35 +1,60 @@
-"""RFQ and quote state machines (DESIGN §3).
+"""RFQ and quote state machines (DESIGN §3), on the one shape of
+``procurement/state_machine.py``.
 
-``AWARDED`` is reached by the award (the comparison issue); it is listed so the tables
-are complete.  ``DRAFT --withdraw--> WITHDRAWN`` is added to DESIGN's quote table: a
-supplier discards a draft it will not send.
+``AWARDED`` is reached by the award (``procurement/award``), which takes the quote's
+``award`` and ``reject`` rows and the RFQ's ``award`` row through these tables.
+``DRAFT --withdraw--> WITHDRAWN`` is added to DESIGN's quote table: a supplier discards a
+draft it will not send.  An RFQ past its deadline is CLOSED for every check
+(``effective_status``) before the sweep stores it; the sweep takes the ``close`` row.
 """
 
 from __future__ import annotations
 
 from procurement.sourcing.models import QuoteStatus as Q
 from procurement.sourcing.models import RfqStatus as R
+from procurement.state_machine import Side, StateMachine, action
+from procurement.viewer import Role
 
-RFQ_TRANSITIONS: dict[tuple[R, str], R] = {
-    (R.DRAFT, "update"): R.DRAFT,
-    (R.DRAFT, "publish"): R.OPEN,
-    (R.OPEN, "close"): R.CLOSED,
-    (R.OPEN, "extend"): R.OPEN,
-    (R.CLOSED, "award"): R.AWARDED,
-    (R.OPEN, "award"): R.AWARDED,
-    (R.DRAFT, "cancel"): R.CANCELLED,
-    (R.OPEN, "cancel"): R.CANCELLED,
-    (R.CLOSED, "cancel"): R.CANCELLED,
-    (R.DRAFT, "invite"): R.DRAFT,
-    (R.OPEN, "invite"): R.OPEN,
-}
+_BUYER = (Role.BUYER,)
+_SALES = (Role.SUPPLIER_SALES,)
 
-QUOTE_TRANSITIONS: dict[tuple[Q, str], Q] = {
-    (Q.DRAFT, "update"): Q.DRAFT,
-    (Q.DRAFT, "submit"): Q.SUBMITTED,
-    (Q.SUBMITTED, "revise"): Q.SUBMITTED,
-    (Q.SUBMITTED, "withdraw"): Q.WITHDRAWN,
-    (Q.DRAFT, "withdraw"): Q.WITHDRAWN,
-    (Q.SUBMITTED, "award"): Q.AWARDED,
-    (Q.SUBMITTED, "reject"): Q.REJECTED,
-}
+
+def _same(verb: str) -> str:
+    return verb
+
+
+RFQ: StateMachine[R] = StateMachine(
+    "RFQ",
+    (
+        action("update", Side.BUYER, _BUYER, {R.DRAFT: (R.DRAFT,)}),
+        action("publish", Side.BUYER, _BUYER, {R.DRAFT: (R.OPEN,)}),
+        action("invite", Side.BUYER, _BUYER, {R.DRAFT: (R.DRAFT,), R.OPEN: (R.OPEN,)}),
+        action("extend", Side.BUYER, _BUYER, {R.OPEN: (R.OPEN,)}),
+        action("close", Side.BUYER, _BUYER, {R.OPEN: (R.CLOSED,)}),
+        action("award", Side.BUYER, _BUYER, {R.OPEN: (R.AWARDED,), R.CLOSED: (R.AWARDED,)}),
+        action(
+            "cancel", Side.BUYER, _BUYER, dict.fromkeys((R.DRAFT, R.OPEN, R.CLOSED), (R.CANCELLED,))
+        ),
+    ),
+    verb=_same,
+)
+
+QUOTE: StateMachine[Q] = StateMachine(
+    "quote",
+    (
+        action("update", Side.SUPPLIER, _SALES, {Q.DRAFT: (Q.DRAFT,)}),
+        action("submit", Side.SUPPLIER, _SALES, {Q.DRAFT: (Q.SUBMITTED,)}),
+        action("revise", Side.SUPPLIER, _SALES, {Q.SUBMITTED: (Q.SUBMITTED,)}),
+        action(
+            "withdraw", Side.SUPPLIER, _SALES, dict.fromkeys((Q.DRAFT, Q.SUBMITTED), (Q.WITHDRAWN,))
+        ),
+        # the buyer's award decides these two, for every submitted quote of the RFQ
+        action("award", Side.BUYER, _BUYER, {Q.SUBMITTED: (Q.AWARDED,)}),
+        action("reject", Side.BUYER, _BUYER, {Q.SUBMITTED: (Q.REJECTED,)}),
+    ),
+    verb=_same,
+)
+
+#: (state, action) -> new state: every sourcing action has exactly one target
+RFQ_TRANSITIONS: dict[tuple[R, str], R] = {k: v[0] for k, v in RFQ.transitions.items()}
+QUOTE_TRANSITIONS: dict[tuple[Q, str], Q] = {k: v[0] for k, v in QUOTE.transitions.items()}
