@@ -3,7 +3,9 @@ named guards shared by the check and ``available``, and ``move``'s bound on targ
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -85,3 +87,30 @@ def test_move_keeps_the_column_representation_and_bounds_targets() -> None:
 def test_a_table_naming_an_unknown_guard_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown guards"):
         StateMachine("x", (action("A", None, (), {T.OPEN: (T.DONE,)}, guards=("nope",)),))
+
+
+#: an assignment to a lifecycle column (not a comparison)
+ASSIGNMENT = re.compile(r"\.(?:status|verification_status)\s*=(?!=)")
+
+
+def test_nothing_assigns_a_status_outside_the_state_machine() -> None:
+    """Every status change goes through a table (``StateMachine.move``/``apply``): a
+    direct ``x.status = ...`` (or ``x.verification_status = ...``) anywhere else in the
+    domain would bypass its checks.  New rows are created with their initial status."""
+    root = Path(__file__).resolve().parent.parent / "procurement"
+    offenders = [
+        f"{path.relative_to(root.parent)}:{n}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "state_machine.py"
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if ASSIGNMENT.search(line.split("#")[0])
+    ]
+    assert offenders == []
+
+
+def test_the_status_grep_catches_an_assignment() -> None:
+    assert ASSIGNMENT.search("    rfq.status = RfqStatus.CLOSED.value")
+    assert ASSIGNMENT.search("org.verification_status = V.VERIFIED")
+    assert not ASSIGNMENT.search("if rfq.status == RfqStatus.OPEN.value:")
+    # a listing's stock level is a field, not a lifecycle
+    assert not ASSIGNMENT.search("listing.stock_status = StockStatus.LOW")
