@@ -34,8 +34,7 @@ from procurement.sourcing.models import (
     RfqStatus,
 )
 from procurement.sourcing.pricing import unit_price_at
-from procurement.sourcing.sealing import rfq_prices_sealed
-from procurement.sourcing.states import QUOTE, RFQ
+from procurement.sourcing.states import QUOTE, RFQ, RfqAt
 from procurement.viewer import Role, Viewer, require_viewer
 
 
@@ -84,10 +83,7 @@ async def award_rfq(
     now = await db_now(session)
     status = effective_status(rfq, now)
     awarded = RFQ.target(status, "award")
-    if rfq_prices_sealed(rfq, now):
-        raise DomainError.of(
-            ErrorCode.INVALID_TRANSITION, "A sealed RFQ can be awarded once it has closed", "rfqId"
-        )
+    RFQ.check_guards("award", v, RfqAt(rfq, now))
 
     rfq_lines = {ln.id: ln for ln in await rfqs.rfq_lines(session, rfq_id)}
     quotes = {

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from procurement.errors import DomainError, ErrorCode
+from procurement.ordering.access import side_of
+from procurement.ordering.models import Invoice, PoStatus, PurchaseOrder, ReturnRequest
 from procurement.ordering.models import InvoiceStatus as I
-from procurement.ordering.models import PoStatus
 from procurement.ordering.models import ReturnStatus as R
+from procurement.ordering.states import MACHINE as ORDER
 from procurement.state_machine import Side, StateMachine, action
-from procurement.viewer import Role
+from procurement.viewer import Role, Viewer
 
 
 def _order_open(v: Any, po: Any) -> DomainError | None:
@@ -50,3 +52,23 @@ RETURN: StateMachine[R] = StateMachine(
         action("RECEIVE", Side.SUPPLIER, (Role.SUPPLIER_SALES,), {R.APPROVED: (R.RECEIVED,)}),
     ),
 )
+
+
+def invoice_actions(viewer: Viewer | None, po: PurchaseOrder, invoice: Invoice) -> list[str]:
+    """``Invoice.availableActions``: resolving an invoice is the order's RESOLVE_INVOICE
+    (its side, roles and states), then the invoice's own row and guards."""
+    if viewer is None or "RESOLVE_INVOICE" not in ORDER.available(
+        viewer, side_of(viewer, po), PoStatus(po.status)
+    ):
+        return []
+    return INVOICE.available(viewer, side_of(viewer, po), I(invoice.status), po)
+
+
+def return_actions(viewer: Viewer | None, po: PurchaseOrder, rr: ReturnRequest) -> list[str]:
+    """``ReturnRequest.availableActions``: deciding is the order's DECIDE_RETURN, then the
+    return's own row."""
+    if viewer is None or "DECIDE_RETURN" not in ORDER.available(
+        viewer, side_of(viewer, po), PoStatus(po.status)
+    ):
+        return []
+    return RETURN.available(viewer, side_of(viewer, po), R(rr.status), po)

@@ -10,10 +10,17 @@ draft it will not send.  An RFQ past its deadline is CLOSED for every check
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from procurement.errors import DomainError, ErrorCode
+from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import QuoteStatus as Q
+from procurement.sourcing.models import Rfq
 from procurement.sourcing.models import RfqStatus as R
+from procurement.sourcing.sealing import rfq_prices_sealed
 from procurement.state_machine import Side, StateMachine, action
-from procurement.viewer import Role
+from procurement.viewer import Role, Viewer
 
 _BUYER = (Role.BUYER,)
 _SALES = (Role.SUPPLIER_SALES,)
@@ -21,6 +28,23 @@ _SALES = (Role.SUPPLIER_SALES,)
 
 def _same(verb: str) -> str:
     return verb
+
+
+@dataclass(frozen=True)
+class RfqAt:
+    """An RFQ as of ``now`` (its deadline decides whether it is still OPEN)."""
+
+    rfq: Rfq
+    now: datetime
+
+
+def _unsealed_or_closed(v: Viewer, at: RfqAt) -> DomainError | None:
+    """A sealed RFQ's prices stay hidden until it closes: no award before that."""
+    if rfq_prices_sealed(at.rfq, at.now):
+        return DomainError.of(
+            ErrorCode.INVALID_TRANSITION, "A sealed RFQ can be awarded once it has closed", "rfqId"
+        )
+    return None
 
 
 RFQ: StateMachine[R] = StateMachine(
@@ -31,11 +55,18 @@ RFQ: StateMachine[R] = StateMachine(
         action("invite", Side.BUYER, _BUYER, {R.DRAFT: (R.DRAFT,), R.OPEN: (R.OPEN,)}),
         action("extend", Side.BUYER, _BUYER, {R.OPEN: (R.OPEN,)}),
         action("close", Side.BUYER, _BUYER, {R.OPEN: (R.CLOSED,)}),
-        action("award", Side.BUYER, _BUYER, {R.OPEN: (R.AWARDED,), R.CLOSED: (R.AWARDED,)}),
+        action(
+            "award",
+            Side.BUYER,
+            _BUYER,
+            {R.OPEN: (R.AWARDED,), R.CLOSED: (R.AWARDED,)},
+            guards=("unsealed_or_closed",),
+        ),
         action(
             "cancel", Side.BUYER, _BUYER, dict.fromkeys((R.DRAFT, R.OPEN, R.CLOSED), (R.CANCELLED,))
         ),
     ),
+    {"unsealed_or_closed": _unsealed_or_closed},
     verb=_same,
 )
 
@@ -58,3 +89,11 @@ QUOTE: StateMachine[Q] = StateMachine(
 #: (state, action) -> new state: every sourcing action has exactly one target
 RFQ_TRANSITIONS: dict[tuple[R, str], R] = {k: v[0] for k, v in RFQ.transitions.items()}
 QUOTE_TRANSITIONS: dict[tuple[Q, str], Q] = {k: v[0] for k, v in QUOTE.transitions.items()}
+
+
+def rfq_actions(viewer: Viewer | None, rfq: Rfq, now: datetime) -> list[str]:
+    """``Rfq.availableActions``: the buyer's own RFQ, judged at its effective state."""
+    if viewer is None:
+        return []
+    side = Side.BUYER if viewer.organization_id == rfq.buyer_org_id else None
+    return RFQ.available(viewer, side, effective_status(rfq, now), RfqAt(rfq, now))
