@@ -27,6 +27,17 @@ from tests.ordering_docs import (
     RETURN_REJECT,
     Shop,
 )
+from tests.sourcing_docs import (
+    RFQ_CANCEL,
+    RFQ_CLOSE,
+    RFQ_EXTEND,
+    RFQ_INVITE,
+    RFQ_PUBLISH,
+    RFQ_UPDATE,
+    Market,
+    in_future,
+    pass_deadline,
+)
 from tests.test_fulfilment_and_catalog import invoice, receive, received, request_return, ship
 
 World = dict[str, Any]
@@ -253,3 +264,91 @@ async def test_listing_actions_are_what_succeeds(api: Api, state: str) -> None:
         ["UPDATE", "ARCHIVE"],
     )
     assert {who: got for who, got in offers.items() if got} == LISTING_OFFERS[state]
+
+
+# --------------------------------------------------------------------------- RFQs
+
+RFQ_ACTIONS = "query R($id: ID!) { rfq(id: $id) { id status availableActions } }"
+RFQ_AWARD = """
+mutation A($input: RfqAwardInput!) {
+  rfqAward(input: $input) { rfq { id status } errors { field code message } }
+}
+"""
+RFQ_ACTORS = {"buyer": "buyer", "viewer": "viewer", "other_buyer": None, "sales": None}
+
+
+def rfq_token(m: Market, who: str) -> str:
+    if who == "other_buyer":
+        return m.other_buyer.users["buyer"].token
+    if who == "sales":
+        return m.supplier.users["sales"].token
+    return m.buyer.users[who].token
+
+
+async def _rfq_world(m: Market, state: str) -> World:
+    rfq = await m.rfq(publish=state != "DRAFT", sealed=state == "OPEN_SEALED")
+    world: World = {"id": rfq["id"], "quote": to_global_id("Quote", 10**9)}
+    if state == "DRAFT":
+        return world
+    world["quote"] = (await m.quote(rfq))["id"]
+    if state == "PAST_DEADLINE":
+        await pass_deadline(m.api.db, rfq["id"])
+    elif state in ("CLOSED", "CANCELLED", "AWARDED"):
+        doc, extra = {
+            "CLOSED": (RFQ_CLOSE, {}),
+            "CANCELLED": (RFQ_CANCEL, {"reason": "x"}),
+            "AWARDED": (RFQ_AWARD, {}),
+        }[state]
+        args = {"rfqId": rfq["id"], "quoteId": world["quote"]} if state == "AWARDED" else {}
+        p = await m.api.mutate(doc, args or {"id": rfq["id"], **extra}, m.buyer_token)
+        assert p["errors"] == [], p
+    return world
+
+
+async def _rfq_attempt(m: Market, world: World, who: str, action: str) -> dict[str, Any]:
+    rid = world["id"]
+    doc, args = {
+        "UPDATE": (RFQ_UPDATE, {"id": rid, "title": "M8 bolts, again"}),
+        "PUBLISH": (RFQ_PUBLISH, {"id": rid}),
+        "INVITE": (
+            RFQ_INVITE,
+            {"id": rid, "supplierIds": [to_global_id("Organization", m.supplier.id or 0)]},
+        ),
+        "EXTEND": (RFQ_EXTEND, {"id": rid, "deadline": in_future(days=30)}),
+        "CLOSE": (RFQ_CLOSE, {"id": rid}),
+        "AWARD": (RFQ_AWARD, {"rfqId": rid, "quoteId": world["quote"]}),
+        "CANCEL": (RFQ_CANCEL, {"id": rid, "reason": "x"}),
+    }[action]
+    return await m.api.mutate(doc, args, rfq_token(m, who))
+
+
+async def _rfq_offered(m: Market, world: World, who: str) -> list[str]:
+    data = await m.api.gql(RFQ_ACTIONS, {"id": world["id"]}, rfq_token(m, who))
+    return [] if data["rfq"] is None else data["rfq"]["availableActions"]
+
+
+RFQ_OFFERS: dict[str, list[str]] = {
+    "DRAFT": ["UPDATE", "PUBLISH", "CANCEL"],  # a public RFQ takes no invitations
+    "OPEN": ["EXTEND", "CLOSE", "AWARD", "CANCEL"],
+    "OPEN_SEALED": ["EXTEND", "CLOSE", "CANCEL"],  # awarded once its prices are open
+    "PAST_DEADLINE": ["AWARD", "CANCEL"],
+    "CLOSED": ["AWARD", "CANCEL"],
+    "CANCELLED": [],
+    "AWARDED": [],
+}
+
+
+@pytest.mark.parametrize("state", list(RFQ_OFFERS))
+async def test_rfq_actions_are_what_succeeds(api: Api, state: str) -> None:
+    m = await Market(api).setup()
+    world = await _rfq_world(m, state)
+    offers = {who: await _rfq_offered(m, world, who) for who in RFQ_ACTORS}
+    assert offers == {"buyer": RFQ_OFFERS[state], "viewer": [], "other_buyer": [], "sales": []}
+    for who in RFQ_ACTORS:
+        for action in ["UPDATE", "PUBLISH", "INVITE", "EXTEND", "CLOSE", "AWARD", "CANCEL"]:
+            if action not in offers[who]:
+                p = await _rfq_attempt(m, world, who, action)
+                assert p["errors"], f"{who} may {action} though it was not offered"
+    for action in offers["buyer"]:
+        p = await _rfq_attempt(m, await _rfq_world(m, state), "buyer", action)
+        assert p["errors"] == [], f"buyer was offered {action}: {p['errors']}"

@@ -24,11 +24,10 @@ from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import (
     Rfq,
     RfqInvitation,
-    Visibility,
 )
 from procurement.sourcing.rfqs import has_live_quote, load_for_buyer
-from procurement.sourcing.states import RFQ
-from procurement.viewer import Viewer
+from procurement.sourcing.states import RFQ, RfqAt
+from procurement.viewer import Viewer, require_viewer
 
 
 async def invite_suppliers(
@@ -37,10 +36,7 @@ async def invite_suppliers(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     RFQ.check(effective_status(rfq, now), "invite")
-    if rfq.visibility != Visibility.INVITED.value:
-        raise DomainError.of(
-            ErrorCode.INVALID, "Only invited-only RFQs take invitations", "supplierIds"
-        )
+    RFQ.check_guards("invite", require_viewer(viewer), RfqAt(rfq, now))
     wanted = set(supplier_ids)
     if not wanted:
         raise DomainError.of(ErrorCode.REQUIRED, "Name at least one supplier", "supplierIds")

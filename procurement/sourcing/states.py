@@ -16,7 +16,7 @@ from datetime import datetime
 from procurement.errors import DomainError, ErrorCode
 from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import QuoteStatus as Q
-from procurement.sourcing.models import Rfq
+from procurement.sourcing.models import Rfq, Visibility
 from procurement.sourcing.models import RfqStatus as R
 from procurement.sourcing.sealing import rfq_prices_sealed
 from procurement.state_machine import Side, StateMachine, action
@@ -38,6 +38,15 @@ class RfqAt:
     now: datetime
 
 
+def _invited_only(v: Viewer, at: RfqAt) -> DomainError | None:
+    """Invitations are for invited-only RFQs; a public one is found by category."""
+    if at.rfq.visibility != Visibility.INVITED.value:
+        return DomainError.of(
+            ErrorCode.INVALID, "Only invited-only RFQs take invitations", "supplierIds"
+        )
+    return None
+
+
 def _unsealed_or_closed(v: Viewer, at: RfqAt) -> DomainError | None:
     """A sealed RFQ's prices stay hidden until it closes: no award before that."""
     if rfq_prices_sealed(at.rfq, at.now):
@@ -52,7 +61,13 @@ RFQ: StateMachine[R] = StateMachine(
     (
         action("update", Side.BUYER, _BUYER, {R.DRAFT: (R.DRAFT,)}),
         action("publish", Side.BUYER, _BUYER, {R.DRAFT: (R.OPEN,)}),
-        action("invite", Side.BUYER, _BUYER, {R.DRAFT: (R.DRAFT,), R.OPEN: (R.OPEN,)}),
+        action(
+            "invite",
+            Side.BUYER,
+            _BUYER,
+            {R.DRAFT: (R.DRAFT,), R.OPEN: (R.OPEN,)},
+            guards=("invited_only",),
+        ),
         action("extend", Side.BUYER, _BUYER, {R.OPEN: (R.OPEN,)}),
         action("close", Side.BUYER, _BUYER, {R.OPEN: (R.CLOSED,)}),
         action(
@@ -66,7 +81,7 @@ RFQ: StateMachine[R] = StateMachine(
             "cancel", Side.BUYER, _BUYER, dict.fromkeys((R.DRAFT, R.OPEN, R.CLOSED), (R.CANCELLED,))
         ),
     ),
-    {"unsealed_or_closed": _unsealed_or_closed},
+    {"invited_only": _invited_only, "unsealed_or_closed": _unsealed_or_closed},
     verb=_same,
 )
 
