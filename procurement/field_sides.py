@@ -161,7 +161,7 @@ FIELD_SIDES: dict[str, dict[str, Audience]] = {
     "Quote": _type(
         "id currency validUntil incoterm paymentTerms leadTimeDays shippingCost notes status "
         "revision submittedAt version createdAt pricesSealed awardedFully rfq supplier lines "
-        "total revisions"
+        "total revisions availableActions"
     ),
     "QuoteLine": _type("id quantity moq unitPrice priceBreaks lineTotal notes rfqLine"),
     "QuoteRevision": _type(

@@ -28,6 +28,11 @@ from tests.ordering_docs import (
     Shop,
 )
 from tests.sourcing_docs import (
+    QUOTE_CREATE,
+    QUOTE_REVISE,
+    QUOTE_SUBMIT,
+    QUOTE_UPDATE,
+    QUOTE_WITHDRAW,
     RFQ_CANCEL,
     RFQ_CLOSE,
     RFQ_EXTEND,
@@ -37,6 +42,7 @@ from tests.sourcing_docs import (
     Market,
     in_future,
     pass_deadline,
+    quote_input,
 )
 from tests.test_fulfilment_and_catalog import invoice, receive, received, request_return, ship
 
@@ -352,3 +358,71 @@ async def test_rfq_actions_are_what_succeeds(api: Api, state: str) -> None:
     for action in offers["buyer"]:
         p = await _rfq_attempt(m, await _rfq_world(m, state), "buyer", action)
         assert p["errors"] == [], f"buyer was offered {action}: {p['errors']}"
+
+
+# --------------------------------------------------------------------------- quotes
+
+QUOTE_OFFERED = "query Q($id: ID!) { quote(id: $id) { id status availableActions } }"
+QUOTE_ACTORS = ["sales", "rival", "buyer"]
+
+
+def quote_token(m: Market, who: str) -> str:
+    if who == "buyer":
+        return m.buyer_token
+    return (m.supplier if who == "sales" else m.rival).users["sales"].token
+
+
+async def _quote_world(m: Market, state: str) -> World:
+    rfq = await m.rfq()
+    if state.startswith("DRAFT"):
+        full = quote_input(rfq)
+        p = await m.api.mutate(QUOTE_CREATE, full, m.supplier.users["sales"].token)
+        assert p["errors"] == [], p
+        quote = p["quote"]
+    else:
+        quote = await m.quote(rfq)
+    if state == "WITHDRAWN":
+        p = await m.api.mutate(QUOTE_WITHDRAW, {"id": quote["id"]}, quote_token(m, "sales"))
+        assert p["errors"] == [], p
+    if state.endswith("PAST_DEADLINE"):
+        await pass_deadline(m.api.db, rfq["id"])
+    return {"id": quote["id"]}
+
+
+async def _quote_attempt(m: Market, world: World, who: str, action: str) -> dict[str, Any]:
+    qid = world["id"]
+    doc, args = {
+        "UPDATE": (QUOTE_UPDATE, {"id": qid, "notes": "Again"}),
+        "SUBMIT": (QUOTE_SUBMIT, {"id": qid}),
+        "REVISE": (QUOTE_REVISE, {"id": qid, "notes": "Again"}),
+        "WITHDRAW": (QUOTE_WITHDRAW, {"id": qid}),
+    }[action]
+    return await m.api.mutate(doc, args, quote_token(m, who))
+
+
+QUOTE_OFFERS: dict[str, list[str]] = {
+    "DRAFT": ["UPDATE", "SUBMIT", "WITHDRAW"],
+    "DRAFT_PAST_DEADLINE": ["WITHDRAW"],  # a draft may always be discarded
+    "SUBMITTED": ["REVISE", "WITHDRAW"],
+    "SUBMITTED_PAST_DEADLINE": [],  # the offer binds until the award
+    "WITHDRAWN": [],
+}
+
+
+@pytest.mark.parametrize("state", list(QUOTE_OFFERS))
+async def test_quote_actions_are_what_succeeds(api: Api, state: str) -> None:
+    m = await Market(api).setup()
+    world = await _quote_world(m, state)
+    offers = {}
+    for who in QUOTE_ACTORS:
+        data = await m.api.gql(QUOTE_OFFERED, {"id": world["id"]}, quote_token(m, who))
+        offers[who] = [] if data["quote"] is None else data["quote"]["availableActions"]
+    assert offers == {"sales": QUOTE_OFFERS[state], "rival": [], "buyer": []}
+    for who in QUOTE_ACTORS:
+        for action in ["UPDATE", "SUBMIT", "REVISE", "WITHDRAW"]:
+            if action not in offers[who]:
+                p = await _quote_attempt(m, world, who, action)
+                assert p["errors"], f"{who} may {action} though it was not offered"
+    for action in offers["sales"]:
+        p = await _quote_attempt(m, await _quote_world(m, state), "sales", action)
+        assert p["errors"] == [], f"sales was offered {action}: {p['errors']}"

@@ -29,7 +29,6 @@ from procurement.errors import (
 )
 from procurement.parties.guards import require_supplier
 from procurement.sourcing.access import has_quoted, quotable_by
-from procurement.sourcing.clock import effective_status
 from procurement.sourcing.inputs import QuoteFields
 from procurement.sourcing.models import (
     Quote,
@@ -37,11 +36,10 @@ from procurement.sourcing.models import (
     QuoteRevision,
     QuoteStatus,
     Rfq,
-    RfqStatus,
 )
 from procurement.sourcing.quote_fields import apply_fields
 from procurement.sourcing.rfqs import has_live_quote, snapshot_with_lines
-from procurement.sourcing.states import QUOTE
+from procurement.sourcing.states import QUOTE, QuoteAt, rfq_open_refusal
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 
 
@@ -66,11 +64,9 @@ async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: 
         raise not_found("RFQ", "rfqId")
     if rfq.buyer_org_id == viewer.organization_id:
         raise forbidden("You cannot quote on your own RFQ")
-    status = effective_status(rfq, now)
-    if rfq.status == RfqStatus.OPEN.value and status is RfqStatus.CLOSED:
-        raise DomainError.of(ErrorCode.DEADLINE_PASSED, "The quote deadline has passed", "rfqId")
-    if status is not RfqStatus.OPEN:
-        raise DomainError.of(ErrorCode.RFQ_NOT_OPEN, f"The RFQ is {status.value}", "rfqId")
+    refusal = rfq_open_refusal(rfq, now)
+    if refusal is not None:
+        raise refusal
     eligible = (
         await session.execute(
             select(Rfq.id).where(Rfq.id == rfq_id, quotable_by(viewer.organization_id))
@@ -331,14 +327,7 @@ async def withdraw_quote(
     assert quote.rfq_id is not None
     now = await db_now(session)
     rfq = (await session.execute(select(Rfq).where(Rfq.id == quote.rfq_id))).scalar_one()
-    status = effective_status(rfq, now)
-    if status is not RfqStatus.OPEN and quote.status == QuoteStatus.SUBMITTED.value:
-        code = (
-            ErrorCode.DEADLINE_PASSED
-            if rfq.status == RfqStatus.OPEN.value
-            else ErrorCode.RFQ_NOT_OPEN
-        )
-        raise DomainError.of(code, "Quotes can be withdrawn only while the RFQ is open", "id")
+    QUOTE.check_guards("withdraw", require_viewer(viewer), QuoteAt(quote, rfq, now))
     await QUOTE.apply(
         session,
         viewer,
