@@ -230,6 +230,32 @@ class StateMachine(Generic[S]):
         if before is None:
             before = snapshot(entity)
         self.move(entity, name, target)
+        await self.record_change(
+            session,
+            viewer,
+            entity,
+            audit_action=audit_action,
+            organization_id=organization_id,
+            before=before,
+            event_payload=event_payload,
+        )
+        return target
+
+    async def record_change(
+        self,
+        session: AsyncSession,
+        viewer: Viewer | None,
+        entity: SQLModel,
+        *,
+        audit_action: str,
+        organization_id: int | None,
+        before: dict[str, Any] | None,
+        event_payload: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        """The second half of :meth:`apply`, for a service that moved the state with
+        :meth:`move` and then changed more (an order's approval round): bump ``version``
+        if the entity has one, then record the audit entry and outbox event.  A callable
+        ``event_payload`` is built after the bump, so it can carry the new version."""
         if hasattr(entity, "version"):
             entity.version += 1
         await record(
@@ -239,6 +265,5 @@ class StateMachine(Generic[S]):
             entity=entity,
             organization_id=organization_id,
             before=before,
-            event_payload=event_payload,
+            event_payload=event_payload() if callable(event_payload) else event_payload,
         )
-        return target

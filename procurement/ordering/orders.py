@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.audit.service import record, snapshot
+from procurement.audit.service import snapshot
 from procurement.clock import db_now
 from procurement.errors import DomainError, ErrorCode
 from procurement.ordering.access import load_for, move, side_of
@@ -66,14 +66,14 @@ async def _audit(
     before: dict[str, Any] | None,
     **extra: Any,
 ) -> None:
-    await record(
+    await MACHINE.record_change(
         session,
         v,
-        action=f"purchase_order.{action}",
-        entity=po,
+        po,
+        audit_action=f"purchase_order.{action}",
         organization_id=po.buyer_org_id,
         before=before,
-        event_payload={
+        event_payload=lambda: {
             "purchase_order_id": po.id,
             "number": po.number,
             "status": po.status,
@@ -117,7 +117,6 @@ async def submit(
     po.submitted_by_api_key_id = v.api_key_id
     po.status_reason = None
     await enter_approval(session, po, "SUBMIT", await round_requesters(session, v))
-    po.version += 1
     await _audit(session, v, po, "submitted", before, approvals_required=po.approvals_required)
     return po
 
@@ -168,7 +167,6 @@ async def approve(
     if count >= po.approvals_required:
         move(po, "APPROVE", PoStatus.APPROVED)
         po.approved_total = po.total
-    po.version += 1
     await _audit(
         session,
         v,
@@ -204,7 +202,6 @@ async def reject(
     )
     move(po, "REJECT", PoStatus.DRAFT)
     po.status_reason = reason.strip()
-    po.version += 1
     await _audit(session, v, po, "rejected", before, reason=reason.strip())
     return po
 
@@ -217,7 +214,6 @@ async def send(
     move(po, "SEND", PoStatus.SENT)
     if po.sent_at is None:  # the first send shows the order to the supplier
         po.sent_at = await db_now(session)
-    po.version += 1
     await _audit(session, v, po, "sent", before)
     return po
 
@@ -236,7 +232,6 @@ async def acknowledge(
     move(po, "ACKNOWLEDGE", PoStatus.ACKNOWLEDGED)
     po.confirmed_delivery_date = delivery_date
     po.status_reason = None
-    po.version += 1
     await _audit(session, v, po, "acknowledged", before)
     return po
 
@@ -254,7 +249,6 @@ async def decline(
     before = snapshot(po)
     move(po, "DECLINE", PoStatus.DECLINED)
     po.status_reason = reason.strip()
-    po.version += 1
     await _audit(session, v, po, "declined", before, reason=reason.strip())
     return po
 
@@ -272,7 +266,6 @@ async def cancel(
     before = snapshot(po)
     move(po, "CANCEL", PoStatus.CANCELLED)
     po.status_reason = reason.strip()
-    po.version += 1
     await _audit(session, v, po, "cancelled", before, reason=reason.strip())
     return po
 
