@@ -127,11 +127,14 @@ FIELD_SIDES: dict[str, dict[str, Audience]] = {
     "ReceiptLine": _type("lineId accepted rejected"),
     "QuantityLine": _type("lineId quantity"),
     "Invoice": _type(
-        "id number status currency lines subtotal tax total exceptions resolutionNote createdAt"
+        "id number status currency lines subtotal tax total exceptions resolutionNote createdAt "
+        "availableActions"
     ),
     "InvoiceLine": _type("lineId quantity unitPrice"),
     "InvoiceException": _type("code lineId message"),
-    "ReturnRequest": _type("id status reason evidence lines decisionNote creditAmount createdAt"),
+    "ReturnRequest": _type(
+        "id status reason evidence lines decisionNote creditAmount createdAt availableActions"
+    ),
     # the viewer's own organisation's policy (approvalPolicy)
     "ApprovalBand": _type("upTo approvalsRequired"),
     # sourcing
@@ -139,8 +142,9 @@ FIELD_SIDES: dict[str, dict[str, Audience]] = {
         "id number title description currency needBy deadline visibility sealed status "
         "version createdAt publishedAt closedAt cancelReason deliveryAddress "
         "evaluationWeights category buyer lines quotes pricesSealed alreadyQuoted "
-        # comparison: the service refuses anyone but the buyer, with an error
-        "comparison questions",
+        # comparison: the service refuses anyone but the buyer, with an error;
+        # availableActions: computed for the viewer (empty for anyone but the buyer)
+        "comparison questions availableActions",
         externalReference=B,
         createdBy=B,
         invitations=B,
@@ -157,7 +161,7 @@ FIELD_SIDES: dict[str, dict[str, Audience]] = {
     "Quote": _type(
         "id currency validUntil incoterm paymentTerms leadTimeDays shippingCost notes status "
         "revision submittedAt version createdAt pricesSealed awardedFully rfq supplier lines "
-        "total revisions"
+        "total revisions availableActions"
     ),
     "QuoteLine": _type("id quantity moq unitPrice priceBreaks lineTotal notes rfqLine"),
     "QuoteRevision": _type(
@@ -191,7 +195,7 @@ FIELD_SIDES: dict[str, dict[str, Audience]] = {
     # catalog: a listing is a public offer
     "Listing": _type(
         "id title description unit currency unitPrice moq tiers leadTimeDays stockStatus "
-        "status version createdAt priceFor supplier category"
+        "status version createdAt priceFor supplier category availableActions"
     ),
     "PriceTier": _type("minQuantity unitPrice"),
     # parties

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -20,6 +21,7 @@ from procurement.catalog import service as svc
 from procurement.catalog.models import Listing as ListingModel
 from procurement.catalog.models import ListingStatus as DomainListingStatus
 from procurement.catalog.models import StockStatus as DomainStockStatus
+from procurement.catalog.states import LISTING, listing_actions
 
 # strawberry.enum registers the GraphQL enum on the class itself and returns that class;
 # naming the class (not the call's result) keeps these names types for mypy.
@@ -35,6 +37,13 @@ ListingSort = svc.ListingSort
 class PriceTier:
     min_quantity: Decimal
     unit_price: Money
+
+
+#: one value per action of the listing table, in its order
+ListingAction = strawberry.enum(  # type: ignore[call-overload]
+    Enum("ListingAction", {name: name for name in LISTING.actions}),
+    description="What a viewer may do with a listing now.",
+)
 
 
 @strawberry.type
@@ -83,6 +92,10 @@ class Listing(Node):
     @strawberry.field(description="The unit price for an order of this quantity.")
     def price_for(self, quantity: Decimal) -> Money:
         return Money(amount=svc.tier_price(self._model, quantity), currency=self.currency)
+
+    @strawberry.field(description="What you may do with this listing now.")
+    def available_actions(self, info: Info) -> list[ListingAction]:  # type: ignore[valid-type]
+        return [ListingAction(a) for a in listing_actions(info.context.viewer, self._model)]
 
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:

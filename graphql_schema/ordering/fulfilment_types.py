@@ -7,15 +7,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
 import strawberry
+from strawberry.types import Info
 
 from graphql_schema.ids import global_id
 from graphql_schema.node import Node
 from graphql_schema.scalars import Money
+from procurement.ordering.document_states import (
+    INVOICE,
+    RETURN,
+    invoice_actions,
+    return_actions,
+)
 from procurement.ordering.models import GoodsReceipt as GoodsReceiptModel
 from procurement.ordering.models import Invoice as InvoiceModel
 from procurement.ordering.models import InvoiceStatus as DomainInvoiceStatus
+from procurement.ordering.models import PurchaseOrder as PurchaseOrderModel
 from procurement.ordering.models import ReturnRequest as ReturnRequestModel
 from procurement.ordering.models import ReturnStatus as DomainReturnStatus
 from procurement.ordering.models import Shipment as ShipmentModel
@@ -24,6 +33,17 @@ InvoiceStatus = strawberry.enum(DomainInvoiceStatus, name="InvoiceStatus")
 
 
 ReturnStatus = strawberry.enum(DomainReturnStatus, name="ReturnStatus")
+
+
+#: one value per action of the invoice and return tables, in their order
+InvoiceAction = strawberry.enum(  # type: ignore[call-overload]
+    Enum("InvoiceAction", {name: name for name in INVOICE.actions}),
+    description="What a viewer may do with an invoice now.",
+)
+ReturnRequestAction = strawberry.enum(  # type: ignore[call-overload]
+    Enum("ReturnRequestAction", {name: name for name in RETURN.actions}),
+    description="What a viewer may do with a return request now.",
+)
 
 
 @strawberry.type
@@ -116,9 +136,16 @@ class Invoice(Node):
     exceptions: list[InvoiceException]
     resolution_note: str | None
     created_at: datetime
+    _model: strawberry.Private[InvoiceModel]
+    _order: strawberry.Private[PurchaseOrderModel]
+
+    @strawberry.field(description="What you may do with this invoice now.")
+    def available_actions(self, info: Info) -> list[InvoiceAction]:  # type: ignore[valid-type]
+        actions = invoice_actions(info.context.viewer, self._order, self._model)
+        return [InvoiceAction(a) for a in actions]
 
     @classmethod
-    def from_model(cls, m: InvoiceModel) -> Invoice:
+    def from_model(cls, m: InvoiceModel, po: PurchaseOrderModel) -> Invoice:
         assert m.id is not None and m.created_at is not None
         cur = m.currency
         return cls(
@@ -147,6 +174,8 @@ class Invoice(Node):
             ],
             resolution_note=m.resolution_note,
             created_at=m.created_at,
+            _model=m,
+            _order=po,
         )
 
 
@@ -159,9 +188,17 @@ class ReturnRequest(Node):
     decision_note: str | None
     credit_amount: Money | None
     created_at: datetime
+    _model: strawberry.Private[ReturnRequestModel]
+    _order: strawberry.Private[PurchaseOrderModel]
+
+    @strawberry.field(description="What you may do with this return now.")
+    def available_actions(self, info: Info) -> list[ReturnRequestAction]:  # type: ignore[valid-type]
+        actions = return_actions(info.context.viewer, self._order, self._model)
+        return [ReturnRequestAction(a) for a in actions]
 
     @classmethod
-    def from_model(cls, m: ReturnRequestModel, currency: str) -> ReturnRequest:
+    def from_model(cls, m: ReturnRequestModel, po: PurchaseOrderModel) -> ReturnRequest:
+        currency = po.currency
         assert m.id is not None and m.created_at is not None
         return cls(
             id=global_id("ReturnRequest", m.id),
@@ -180,4 +217,6 @@ class ReturnRequest(Node):
             if m.credit_amount is not None
             else None,
             created_at=m.created_at,
+            _model=m,
+            _order=po,
         )

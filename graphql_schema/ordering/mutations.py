@@ -393,14 +393,16 @@ class OrderingMutation:
 async def _invoice(info: Info, act: Act) -> InvoicePayload:
     thing, po, errors = await _with_order(info, act)
     return InvoicePayload(
-        invoice=Invoice.from_model(thing) if thing else None, purchase_order=po, errors=errors
+        invoice=Invoice.from_model(thing, po._model) if thing and po else None,
+        purchase_order=po,
+        errors=errors,
     )
 
 
 async def _return(info: Info, act: Act) -> ReturnRequestPayload:
     thing, po, errors = await _with_order(info, act)
     return ReturnRequestPayload(
-        return_request=ReturnRequest.from_model(thing, po.currency) if thing and po else None,
+        return_request=ReturnRequest.from_model(thing, po._model) if thing and po else None,
         purchase_order=po,
         errors=errors,
     )

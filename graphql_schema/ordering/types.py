@@ -318,13 +318,12 @@ class PurchaseOrder(Node):
 
     @strawberry.field
     async def invoices(self, info: Info) -> list[Invoice]:
-        return [Invoice.from_model(x) for x in await self._children(info, "invoices")]
+        return [Invoice.from_model(x, self._model) for x in await self._children(info, "invoices")]
 
     @strawberry.field
     async def returns(self, info: Info) -> list[ReturnRequest]:
         return [
-            ReturnRequest.from_model(x, self._model.currency)
-            for x in await self._children(info, "returns")
+            ReturnRequest.from_model(x, self._model) for x in await self._children(info, "returns")
         ]
 
     @strawberry.field(description="What you may do with this order now.")

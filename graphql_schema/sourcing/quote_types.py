@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -16,6 +17,7 @@ from graphql_schema.pagination import Connection, Edge, PageInfo
 from graphql_schema.parties.types import Organization
 from graphql_schema.scalars import Money
 from graphql_schema.sourcing.types import Incoterm, QuoteStatus, Rfq, RfqLine
+from procurement.clock import app_now
 from procurement.pagination import decode_cursor, encode_cursor, page_size
 from procurement.sourcing.models import Quote as QuoteModel
 from procurement.sourcing.models import QuoteLine as QuoteLineModel
@@ -23,6 +25,7 @@ from procurement.sourcing.models import QuoteRevision as QuoteRevisionModel
 from procurement.sourcing.models import Rfq as RfqModel
 from procurement.sourcing.pricing import line_total, quote_total
 from procurement.sourcing.sealing import prices_sealed
+from procurement.sourcing.states import QUOTE_OWN_ACTIONS, quote_actions
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
@@ -156,6 +159,13 @@ class QuoteRevision:
         )
 
 
+#: one value per action a quote's own mutations take, in the table's order
+QuoteAction = strawberry.enum(  # type: ignore[call-overload]
+    Enum("QuoteAction", {name.upper(): name.upper() for name in QUOTE_OWN_ACTIONS}),
+    description="What a viewer may do with a quote now.",
+)
+
+
 @strawberry.type(description="A supplier's offer on an RFQ.")
 class Quote(Node):
     currency: str
@@ -204,6 +214,11 @@ class Quote(Node):
     @strawberry.field
     def rfq(self, info: Info) -> Rfq:
         return Rfq.from_model(self._rfq, info)
+
+    @strawberry.field(description="What you may do with this quote now.")
+    def available_actions(self, info: Info) -> list[QuoteAction]:  # type: ignore[valid-type]
+        actions = quote_actions(_ctx(info).viewer, self._model, self._rfq, app_now())
+        return [QuoteAction(a.upper()) for a in actions]
 
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -40,6 +41,7 @@ from procurement.sourcing.sealing import (
     live_quote,
     rfq_prices_sealed_for,
 )
+from procurement.sourcing.states import RFQ, rfq_actions
 
 if TYPE_CHECKING:
     from graphql_schema.comparison.types import Comparison, ComparisonInput
@@ -198,6 +200,13 @@ class RfqQuestion(Node):
         return Organization.from_model(m) if m else None
 
 
+#: one value per action of the RFQ table, in its order
+RfqAction = strawberry.enum(  # type: ignore[call-overload]
+    Enum("RfqAction", {name.upper(): name.upper() for name in RFQ.actions}),
+    description="What a viewer may do with an RFQ now.",
+)
+
+
 @sided
 @strawberry.type(description="A request for quotation.")
 class Rfq(Node):
@@ -241,6 +250,11 @@ class Rfq(Node):
 
     def owners(self) -> Owners:
         return Owners(buyer=self._model.buyer_org_id)
+
+    @strawberry.field(description="What you may do with this RFQ now.")
+    def available_actions(self, info: Info) -> list[RfqAction]:  # type: ignore[valid-type]
+        actions = rfq_actions(_ctx(info).viewer, self._model, app_now())
+        return [RfqAction(a.upper()) for a in actions]
 
     @strawberry.field
     def delivery_address(self) -> Address | None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.audit.service import record, snapshot
+from procurement.audit.service import snapshot
 from procurement.clock import db_now
 from procurement.comparison.service import ComparisonRequest, compare, load_buyer_rfq
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
@@ -34,9 +34,7 @@ from procurement.sourcing.models import (
     RfqStatus,
 )
 from procurement.sourcing.pricing import unit_price_at
-from procurement.sourcing.sealing import rfq_prices_sealed
-from procurement.sourcing.states import QUOTE_TRANSITIONS, RFQ_TRANSITIONS
-from procurement.states import transition
+from procurement.sourcing.states import QUOTE, RFQ, RfqAt
 from procurement.viewer import Role, Viewer, require_viewer
 
 
@@ -84,11 +82,8 @@ async def award_rfq(
         raise forbidden("This needs the BUYER role")
     now = await db_now(session)
     status = effective_status(rfq, now)
-    awarded = transition(RFQ_TRANSITIONS, status, "award", "RFQ")
-    if rfq_prices_sealed(rfq, now):
-        raise DomainError.of(
-            ErrorCode.INVALID_TRANSITION, "A sealed RFQ can be awarded once it has closed", "rfqId"
-        )
+    awarded = RFQ.target(status, "award")
+    RFQ.check_guards("award", v, RfqAt(rfq, now))
 
     rfq_lines = {ln.id: ln for ln in await rfqs.rfq_lines(session, rfq_id)}
     quotes = {
@@ -241,14 +236,13 @@ async def award_rfq(
             if ln.quote_id == qid
         )
         before = snapshot(quote)
-        quote.status = transition(QUOTE_TRANSITIONS, QuoteStatus.SUBMITTED, "award", "quote").value
         quote.awarded_fully = full
-        quote.version += 1
-        await record(
+        await QUOTE.apply(
             session,
             v,
-            action="quote.awarded",
-            entity=quote,
+            quote,
+            "award",
+            audit_action="quote.awarded",
             organization_id=quote.supplier_org_id,
             before=before,
             event_payload={
@@ -261,28 +255,25 @@ async def award_rfq(
     for qid, quote in quotes.items():
         if qid in by_quote:
             continue
-        before = snapshot(quote)
-        quote.status = transition(QUOTE_TRANSITIONS, QuoteStatus.SUBMITTED, "reject", "quote").value
-        quote.version += 1
-        await record(
+        await QUOTE.apply(
             session,
             v,
-            action="quote.rejected",
-            entity=quote,
+            quote,
+            "reject",
+            audit_action="quote.rejected",
             organization_id=quote.supplier_org_id,
-            before=before,
             event_payload={"quote_id": qid, "rfq_id": rfq.id},
         )
     before = snapshot(rfq)
-    rfq.status = awarded.value
     if status is RfqStatus.OPEN:
         rfq.closed_at = now
-    rfq.version += 1
-    await record(
+    await RFQ.apply(
         session,
         v,
-        action="rfq.awarded",
-        entity=rfq,
+        rfq,
+        "award",
+        target=awarded,
+        audit_action="rfq.awarded",
         organization_id=rfq.buyer_org_id,
         before=before,
         event_payload={

@@ -23,9 +23,9 @@ from procurement.addresses import Address, check_address
 from procurement.amounts import LIMIT, check_positive
 from procurement.audit.service import record, snapshot
 from procurement.catalog.models import Listing, ListingStatus, StockStatus
+from procurement.catalog.states import LISTING
 from procurement.errors import (
     Collector,
-    DomainError,
     ErrorCode,
     check_version,
     not_found,
@@ -185,8 +185,7 @@ async def update_listing(
     expected_version: int | None = None,
 ) -> Listing:
     v, listing = await _own(session, viewer, listing_id, expected_version)
-    if listing.status == ListingStatus.ARCHIVED:
-        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The listing is archived", "id")
+    LISTING.check(listing.status, "UPDATE", "id", "The listing is archived")
     before = snapshot(listing)
     c = Collector()
     await _apply(session, c, listing, f)
@@ -205,18 +204,14 @@ async def update_listing(
 
 async def archive_listing(session: AsyncSession, viewer: Viewer | None, listing_id: int) -> Listing:
     v, listing = await _own(session, viewer, listing_id, None)
-    if listing.status == ListingStatus.ARCHIVED:
-        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "Already archived", "id")
-    before = snapshot(listing)
-    listing.status = ListingStatus.ARCHIVED
-    listing.version += 1
-    await record(
+    LISTING.check(listing.status, "ARCHIVE", "id", "Already archived")
+    await LISTING.apply(
         session,
         v,
-        action="listing.archived",
-        entity=listing,
+        listing,
+        "ARCHIVE",
+        audit_action="listing.archived",
         organization_id=v.organization_id,
-        before=before,
     )
     return listing
 

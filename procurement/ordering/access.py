@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.errors import DomainError, ErrorCode, check_version, forbidden, not_found
+from procurement.errors import check_version, not_found
 from procurement.ordering.models import PoStatus, PurchaseOrder
 from procurement.ordering.queries import visible_orders
-from procurement.ordering.states import ACTIONS, TRANSITIONS, Side
-from procurement.viewer import Viewer, require_viewer, role_refusal
+from procurement.ordering.states import MACHINE, Side
+from procurement.viewer import Viewer, require_viewer
 
 
 def side_of(viewer: Viewer, po: PurchaseOrder) -> Side | None:
@@ -44,24 +44,12 @@ async def load_for(
     ).scalar_one_or_none()
     if po is None:
         raise not_found("Purchase order", field)
-    spec = ACTIONS[action]
-    if side_of(v, po) is not spec.side:
-        raise forbidden(f"{action.lower()} is for the {spec.side.value.lower()}")
-    if not v.has(*spec.roles):
-        raise role_refusal(v, *sorted(spec.roles))
+    MACHINE.check_actor(v, side_of(v, po), action)
     check_version("order", po.version, expected_version)
-    if (PoStatus(po.status), action) not in TRANSITIONS:
-        raise DomainError.of(
-            ErrorCode.INVALID_TRANSITION,
-            f"Cannot {action.lower().replace('_', ' ')} an order that is {po.status}",
-            field,
-        )
+    MACHINE.check(PoStatus(po.status), action, field)
     return v, po
 
 
 def move(po: PurchaseOrder, action: str, target: PoStatus) -> None:
     """Set the new state, which must be one the table lists for this action."""
-    allowed = TRANSITIONS[(PoStatus(po.status), action)]
-    if target not in allowed:  # a service bug, not a client error
-        raise RuntimeError(f"{action} cannot lead from {po.status} to {target}")
-    po.status = target.value
+    MACHINE.move(po, action, target)

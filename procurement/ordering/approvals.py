@@ -24,7 +24,7 @@ from procurement.audit.service import record
 from procurement.clock import db_now
 from procurement.errors import Collector, DomainError, ErrorCode, forbidden
 from procurement.money.fx import FxTable, load_table
-from procurement.ordering.models import ApprovalPolicy, PurchaseOrder
+from procurement.ordering.models import Approval, ApprovalPolicy, PurchaseOrder
 from procurement.parties.models import ApiKey, Organization
 from procurement.viewer import Role, Viewer, require_viewer
 
@@ -51,6 +51,33 @@ def requested_round(v: Viewer, po: PurchaseOrder) -> bool:
     if v.user_id is None:
         return False
     return v.user_id == po.submitted_by_id or v.user_id in (po.round_requester_ids or ())
+
+
+def approver_problem(
+    v: Viewer, po: PurchaseOrder, approvals: Sequence[Approval], amount: Decimal, base: str
+) -> tuple[ErrorCode, str] | None:
+    """Why ``v`` may not approve ``po`` now, as (code, message) (None: they may).  Pure,
+    so the API can answer ``availableActions`` for a whole page from batched data."""
+    if Role.APPROVER not in v.roles:
+        return ErrorCode.FORBIDDEN, "This needs the APPROVER role"
+    if v.user_id is None:
+        return ErrorCode.FORBIDDEN, "Approvals are made by people, not API keys"
+    if requested_round(v, po):
+        return ErrorCode.FORBIDDEN, (
+            "You cannot approve an order you submitted or changed, or that an API key you "
+            "created submitted or changed"
+        )
+    if any(
+        a.approver_id == v.user_id and a.round == po.approval_round and a.decision == "APPROVED"
+        for a in approvals
+    ):
+        return ErrorCode.DUPLICATE, "You have already approved this order"
+    if v.approval_limit is None or v.approval_limit < amount:
+        return ErrorCode.FORBIDDEN, (
+            f"Your approval limit ({v.approval_limit or 0:.2f} {base}) is below the order "
+            f"total ({amount:.2f} {base})"
+        )
+    return None
 
 
 @dataclass(frozen=True)

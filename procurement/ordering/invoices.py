@@ -22,6 +22,7 @@ from procurement.amounts import check_positive
 from procurement.audit.service import snapshot
 from procurement.errors import Collector, DomainError, ErrorCode
 from procurement.ordering.access import load_for
+from procurement.ordering.document_states import INVOICE
 from procurement.ordering.fulfilment import (
     ZERO,
     buyer_settings,
@@ -33,7 +34,6 @@ from procurement.ordering.fulfilment import (
 from procurement.ordering.models import (
     Invoice,
     InvoiceStatus,
-    PoStatus,
 )
 from procurement.ordering.orders import order_lines
 from procurement.viewer import Viewer
@@ -133,14 +133,12 @@ async def accept_invoice(
     v, po, inv = await child_for(
         session, viewer, Invoice, invoice_id, "RESOLVE_INVOICE", "Invoice", expected_version
     )
-    if inv.status != InvoiceStatus.NEEDS_REVIEW.value:
-        raise DomainError.of(
-            ErrorCode.INVALID_TRANSITION,
-            f"Only invoices in review are accepted; this one is {inv.status}",
-            "id",
-        )
+    state = InvoiceStatus(inv.status)
+    INVOICE.check(
+        state, "ACCEPT", "id", f"Only invoices in review are accepted; this one is {inv.status}"
+    )
     before = snapshot(inv)
-    inv.status = InvoiceStatus.ACCEPTED.value
+    INVOICE.move(inv, "ACCEPT", InvoiceStatus.ACCEPTED)
     inv.resolution_note = note
     await close_if_settled(session, po, "RESOLVE_INVOICE", await order_lines(session, po.id or 0))
     po.version += 1
@@ -158,17 +156,15 @@ async def dispute_invoice(
     v, po, inv = await child_for(
         session, viewer, Invoice, invoice_id, "RESOLVE_INVOICE", "Invoice", expected_version
     )
-    if inv.status not in (InvoiceStatus.NEEDS_REVIEW.value, InvoiceStatus.MATCHED.value):
-        raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This invoice is {inv.status}", "id")
-    if po.status == PoStatus.CLOSED.value:
-        raise DomainError.of(ErrorCode.INVALID_TRANSITION, "The order is closed", "id")
+    INVOICE.check(InvoiceStatus(inv.status), "DISPUTE", "id", f"This invoice is {inv.status}")
+    INVOICE.check_guards("DISPUTE", v, po)
     if not reason.strip():
         raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
     before = snapshot(inv)
     current = {ln.id: ln for ln in await order_lines(session, po.id or 0)}
     for ln in inv.lines:
         current[ln["line_id"]].invoiced_quantity -= Decimal(ln["quantity"])
-    inv.status = InvoiceStatus.DISPUTED.value
+    INVOICE.move(inv, "DISPUTE", InvoiceStatus.DISPUTED)
     inv.resolution_note = reason.strip()
     po.version += 1
     await record_event(session, v, po, "invoice.disputed", inv, before)

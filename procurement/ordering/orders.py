@@ -15,16 +15,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.audit.service import record, snapshot
+from procurement.audit.service import snapshot
 from procurement.clock import db_now
-from procurement.errors import DomainError, ErrorCode, forbidden
+from procurement.errors import DomainError, ErrorCode
 from procurement.ordering.access import load_for, move, side_of
 from procurement.ordering.approvals import (
     amount_in_base,
     approvals_needed,
+    approver_problem,
     base_currency,
     fx_table_loader,
-    requested_round,
     round_requesters,
     total_in_base,
 )
@@ -35,7 +35,7 @@ from procurement.ordering.models import (
     PurchaseOrderLine,
 )
 from procurement.ordering.queries import children_by_order
-from procurement.ordering.states import ACTIONS, TRANSITIONS
+from procurement.ordering.states import MACHINE, ApprovalContext
 from procurement.viewer import Role, Viewer
 
 
@@ -66,14 +66,14 @@ async def _audit(
     before: dict[str, Any] | None,
     **extra: Any,
 ) -> None:
-    await record(
+    await MACHINE.record_change(
         session,
         v,
-        action=f"purchase_order.{action}",
-        entity=po,
+        po,
+        audit_action=f"purchase_order.{action}",
         organization_id=po.buyer_org_id,
         before=before,
-        event_payload={
+        event_payload=lambda: {
             "purchase_order_id": po.id,
             "number": po.number,
             "status": po.status,
@@ -117,7 +117,6 @@ async def submit(
     po.submitted_by_api_key_id = v.api_key_id
     po.status_reason = None
     await enter_approval(session, po, "SUBMIT", await round_requesters(session, v))
-    po.version += 1
     await _audit(session, v, po, "submitted", before, approvals_required=po.approvals_required)
     return po
 
@@ -136,41 +135,11 @@ async def _approvals(session: AsyncSession, po: PurchaseOrder) -> list[Approval]
     )
 
 
-def approver_problem(
-    v: Viewer, po: PurchaseOrder, approvals: Sequence[Approval], amount: Decimal, base: str
-) -> tuple[ErrorCode, str] | None:
-    """Why ``v`` may not approve ``po`` now, as (code, message) (None: they may).  Pure,
-    so the API can answer ``availableActions`` for a whole page from batched data."""
-    if Role.APPROVER not in v.roles:
-        return ErrorCode.FORBIDDEN, "This needs the APPROVER role"
-    if v.user_id is None:
-        return ErrorCode.FORBIDDEN, "Approvals are made by people, not API keys"
-    if requested_round(v, po):
-        return ErrorCode.FORBIDDEN, (
-            "You cannot approve an order you submitted or changed, or that an API key you "
-            "created submitted or changed"
-        )
-    if any(
-        a.approver_id == v.user_id and a.round == po.approval_round and a.decision == "APPROVED"
-        for a in approvals
-    ):
-        return ErrorCode.DUPLICATE, "You have already approved this order"
-    if v.approval_limit is None or v.approval_limit < amount:
-        return ErrorCode.FORBIDDEN, (
-            f"Your approval limit ({v.approval_limit or 0:.2f} {base}) is below the order "
-            f"total ({amount:.2f} {base})"
-        )
-    return None
-
-
 async def _check_approver(session: AsyncSession, v: Viewer, po: PurchaseOrder) -> list[Approval]:
     """The round's approvals so far, after checking ``v`` may add one."""
     amount, base = await total_in_base(session, po)
     existing = await _approvals(session, po)
-    problem = approver_problem(v, po, existing, amount, base)
-    if problem is not None:
-        code, message = problem
-        raise DomainError.of(code, message, "id")
+    MACHINE.check_guards("APPROVE", v, ApprovalContext(po, existing, amount, base))
     return existing
 
 
@@ -198,7 +167,6 @@ async def approve(
     if count >= po.approvals_required:
         move(po, "APPROVE", PoStatus.APPROVED)
         po.approved_total = po.total
-    po.version += 1
     await _audit(
         session,
         v,
@@ -219,12 +187,7 @@ async def reject(
     expected_version: int | None = None,
 ) -> PurchaseOrder:
     v, po = await load_for(session, viewer, po_id, "REJECT", expected_version)
-    if v.user_id is None:
-        raise forbidden("Approvals are made by people, not API keys")
-    if requested_round(v, po):
-        raise DomainError.of(
-            ErrorCode.FORBIDDEN, "You cannot decide on an order you submitted or changed", "id"
-        )
+    MACHINE.check_guards("REJECT", v, ApprovalContext(po))
     if not reason.strip():
         raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "reason")
     before = snapshot(po)
@@ -239,7 +202,6 @@ async def reject(
     )
     move(po, "REJECT", PoStatus.DRAFT)
     po.status_reason = reason.strip()
-    po.version += 1
     await _audit(session, v, po, "rejected", before, reason=reason.strip())
     return po
 
@@ -252,7 +214,6 @@ async def send(
     move(po, "SEND", PoStatus.SENT)
     if po.sent_at is None:  # the first send shows the order to the supplier
         po.sent_at = await db_now(session)
-    po.version += 1
     await _audit(session, v, po, "sent", before)
     return po
 
@@ -271,7 +232,6 @@ async def acknowledge(
     move(po, "ACKNOWLEDGE", PoStatus.ACKNOWLEDGED)
     po.confirmed_delivery_date = delivery_date
     po.status_reason = None
-    po.version += 1
     await _audit(session, v, po, "acknowledged", before)
     return po
 
@@ -289,7 +249,6 @@ async def decline(
     before = snapshot(po)
     move(po, "DECLINE", PoStatus.DECLINED)
     po.status_reason = reason.strip()
-    po.version += 1
     await _audit(session, v, po, "declined", before, reason=reason.strip())
     return po
 
@@ -307,7 +266,6 @@ async def cancel(
     before = snapshot(po)
     move(po, "CANCEL", PoStatus.CANCELLED)
     po.status_reason = reason.strip()
-    po.version += 1
     await _audit(session, v, po, "cancelled", before, reason=reason.strip())
     return po
 
@@ -323,20 +281,8 @@ def available_actions(
     so a client shows exactly the buttons that will work."""
     if viewer is None:
         return []
-    status = PoStatus(po.status)
-    side = side_of(viewer, po)
-    out = []
-    for name, spec in ACTIONS.items():
-        if (status, name) not in TRANSITIONS or side is not spec.side:
-            continue
-        if not viewer.has(*spec.roles):
-            continue
-        if name == "APPROVE" and approver_problem(viewer, po, approvals, amount, base):
-            continue
-        if name == "REJECT" and (viewer.user_id is None or requested_round(viewer, po)):
-            continue
-        out.append(name)
-    return out
+    context = ApprovalContext(po, approvals, amount, base)
+    return MACHINE.available(viewer, side_of(viewer, po), PoStatus(po.status), context)
 
 
 async def approvals_awaiting(session: AsyncSession, viewer: Viewer | None) -> list[int]:

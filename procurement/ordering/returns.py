@@ -14,6 +14,7 @@ from procurement.amounts import check_positive
 from procurement.audit.service import snapshot
 from procurement.errors import Collector, DomainError, ErrorCode
 from procurement.ordering.access import load_for
+from procurement.ordering.document_states import RETURN
 from procurement.ordering.fulfilment import (
     ZERO,
     QuantityLine,
@@ -110,12 +111,12 @@ async def decide_return(
         "Return request",
         expected_version,
     )
-    if rr.status != ReturnStatus.REQUESTED.value:
-        raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
+    decision = "APPROVE" if approve else "REJECT"
+    RETURN.check(ReturnStatus(rr.status), decision, "id", f"This return is {rr.status}")
     if not approve and not (note or "").strip():
         raise DomainError.of(ErrorCode.REQUIRED, "Give a reason", "note")
     before = snapshot(rr)
-    rr.status = (ReturnStatus.APPROVED if approve else ReturnStatus.REJECTED).value
+    RETURN.move(rr, decision, ReturnStatus.APPROVED if approve else ReturnStatus.REJECTED)
     rr.decision_note = note
     po.version += 1
     await record_event(
@@ -146,8 +147,7 @@ async def receive_return(
         "Return request",
         expected_version,
     )
-    if rr.status != ReturnStatus.APPROVED.value:
-        raise DomainError.of(ErrorCode.INVALID_TRANSITION, f"This return is {rr.status}", "id")
+    RETURN.check(ReturnStatus(rr.status), "RECEIVE", "id", f"This return is {rr.status}")
     current = {ln.id: ln for ln in await order_lines(session, po.id or 0)}
     value = sum(
         (current[ln["line_id"]].unit_price * Decimal(ln["quantity"]) for ln in rr.lines), ZERO
@@ -164,7 +164,7 @@ async def receive_return(
     before = snapshot(rr)
     for ln in rr.lines:
         current[ln["line_id"]].returned_quantity += Decimal(ln["quantity"])
-    rr.status = ReturnStatus.RECEIVED.value
+    RETURN.move(rr, "RECEIVE", ReturnStatus.RECEIVED)
     rr.credit_amount = credit_amount
     await close_if_settled(session, po, "DECIDE_RETURN", list(current.values()))
     po.version += 1

@@ -11,28 +11,55 @@ listed here, and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from decimal import Decimal
 
+from procurement.errors import DomainError, ErrorCode, forbidden
+from procurement.ordering.approvals import approver_problem, requested_round
+from procurement.ordering.models import Approval, PurchaseOrder
 from procurement.ordering.models import PoStatus as S
-from procurement.viewer import Role
+from procurement.state_machine import Action, Side, StateMachine, action
+from procurement.viewer import Role, Viewer
 
-
-class Side(StrEnum):
-    BUYER = "BUYER"
-    SUPPLIER = "SUPPLIER"
+__all__ = ["ACTIONS", "MACHINE", "TRANSITIONS", "Action", "ApprovalContext", "Side"]
 
 
 @dataclass(frozen=True)
-class Action:
-    name: str
-    side: Side
-    roles: frozenset[Role]
-    targets: dict[S, tuple[S, ...]]
+class ApprovalContext:
+    """What the approval guards judge: the order, its round's approvals so far, and its
+    total in the buyer's base currency (batched by the API for a page of orders)."""
+
+    po: PurchaseOrder
+    approvals: Sequence[Approval] = ()
+    amount: Decimal = Decimal(0)
+    base: str = ""
 
 
-def _a(name: str, side: Side, roles: set[Role], targets: dict[S, tuple[S, ...]]) -> Action:
-    return Action(name, side, frozenset(roles), targets)
+def _may_approve(v: Viewer, ctx: ApprovalContext) -> DomainError | None:
+    problem = approver_problem(v, ctx.po, ctx.approvals, ctx.amount, ctx.base)
+    return None if problem is None else DomainError.of(problem[0], problem[1], "id")
+
+
+def _may_decide(v: Viewer, ctx: ApprovalContext) -> DomainError | None:
+    """REJECT: a person, and not one who asked for this round."""
+    if v.user_id is None:
+        return forbidden("Approvals are made by people, not API keys")
+    if requested_round(v, ctx.po):
+        return DomainError.of(
+            ErrorCode.FORBIDDEN, "You cannot decide on an order you submitted or changed", "id"
+        )
+    return None
+
+
+def _a(
+    name: str,
+    side: Side,
+    roles: Iterable[Role],
+    targets: dict[S, tuple[S, ...]],
+    guards: Iterable[str] = (),
+) -> Action[S]:
+    return action(name, side, roles, targets, guards)
 
 
 _CHANGEABLE = (S.DRAFT, S.PENDING_APPROVAL, S.APPROVED, S.SENT, S.ACKNOWLEDGED)
@@ -46,17 +73,24 @@ _CHANGE_TARGETS = {
     S.ACKNOWLEDGED: (S.SENT, S.PENDING_APPROVAL),
 }
 
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in (
+MACHINE: StateMachine[S] = StateMachine(
+    "order",
+    (
         _a("SUBMIT", Side.BUYER, {Role.BUYER}, {S.DRAFT: (S.PENDING_APPROVAL, S.APPROVED)}),
         _a(
             "APPROVE",
             Side.BUYER,
             {Role.APPROVER},
             {S.PENDING_APPROVAL: (S.PENDING_APPROVAL, S.APPROVED)},
+            guards=("may_approve",),
         ),
-        _a("REJECT", Side.BUYER, {Role.APPROVER}, {S.PENDING_APPROVAL: (S.DRAFT,)}),
+        _a(
+            "REJECT",
+            Side.BUYER,
+            {Role.APPROVER},
+            {S.PENDING_APPROVAL: (S.DRAFT,)},
+            guards=("may_decide",),
+        ),
         _a("SEND", Side.BUYER, {Role.BUYER}, {S.APPROVED: (S.SENT,)}),
         _a("ACKNOWLEDGE", Side.SUPPLIER, {Role.SUPPLIER_SALES}, {S.SENT: (S.ACKNOWLEDGED,)}),
         _a("DECLINE", Side.SUPPLIER, {Role.SUPPLIER_SALES}, {S.SENT: (S.DECLINED,)}),
@@ -104,10 +138,12 @@ ACTIONS: dict[str, Action] = {
                 S.CLOSED: (S.CLOSED,),
             },
         ),
-    )
-}
+    ),
+    {"may_approve": _may_approve, "may_decide": _may_decide},
+    article="an",
+)
 
-#: (state, action) -> possible new states: the table the tests walk
-TRANSITIONS: dict[tuple[S, str], tuple[S, ...]] = {
-    (state, a.name): targets for a in ACTIONS.values() for state, targets in a.targets.items()
-}
+#: the table's rows by name, and (state, action) -> possible new states (the table the
+#: tests walk): views of ``MACHINE`` for the callers that read the table
+ACTIONS: dict[str, Action[S]] = MACHINE.actions
+TRANSITIONS: dict[tuple[S, str], tuple[S, ...]] = MACHINE.transitions

@@ -37,7 +37,7 @@ from procurement.parties.models import (
     VerificationStatus,
 )
 from procurement.parties.registration import answer_for_taken_email
-from procurement.parties.states import VERIFICATION_TRANSITIONS
+from procurement.parties.states import VERIFICATION
 from procurement.parties.validation import (
     check_country,
     check_email,
@@ -46,7 +46,6 @@ from procurement.parties.validation import (
     normalize_email,
 )
 from procurement.search import contains_pattern
-from procurement.states import transition
 from procurement.unset import UNSET, Unset
 from procurement.viewer import Role, Viewer, require_platform_admin, require_viewer
 
@@ -276,17 +275,15 @@ async def decide_verification(
         raise DomainError.of(ErrorCode.NOT_A_SUPPLIER, "This organisation is not a supplier", "id")
     if action in ("reject", "suspend") and not (note and note.strip()):
         raise DomainError.of(ErrorCode.REQUIRED, "Give the supplier a reason", "reason")
+    VERIFICATION.check(VerificationStatus(org.verification_status), action)
     before = snapshot(org)
-    org.verification_status = transition(
-        VERIFICATION_TRANSITIONS, VerificationStatus(org.verification_status), action, "supplier"
-    )
     org.verification_note = note
-    org.version += 1
-    await record(
+    await VERIFICATION.apply(
         session,
         v,
-        action=_VERIFICATION_ACTIONS[action],
-        entity=org,
+        org,
+        action,
+        audit_action=_VERIFICATION_ACTIONS[action],
         organization_id=org.id,
         before=before,
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from procurement.audit.service import record, snapshot
+from procurement.audit.service import snapshot
 from procurement.db import Database
 from procurement.sourcing.models import Rfq, RfqStatus
+from procurement.sourcing.states import RFQ
 from procurement.viewer import Viewer
 
 SWEEPER = Viewer(organization_id=0, roles=frozenset(), label="system:deadline-sweep")
@@ -35,14 +36,13 @@ async def close_expired_rfqs(db: Database, batch: int = 100) -> int:
         )
         for rfq in rows:
             before = snapshot(rfq)
-            rfq.status = RfqStatus.CLOSED.value
             rfq.closed_at = rfq.deadline
-            rfq.version += 1
-            await record(
+            await RFQ.apply(
                 session,
                 SWEEPER,
-                action="rfq.closed",
-                entity=rfq,
+                rfq,
+                "close",
+                audit_action="rfq.closed",
                 organization_id=rfq.buyer_org_id,
                 before=before,
             )

@@ -24,12 +24,10 @@ from procurement.sourcing.clock import effective_status
 from procurement.sourcing.models import (
     Rfq,
     RfqInvitation,
-    Visibility,
 )
 from procurement.sourcing.rfqs import has_live_quote, load_for_buyer
-from procurement.sourcing.states import RFQ_TRANSITIONS
-from procurement.states import transition
-from procurement.viewer import Viewer
+from procurement.sourcing.states import RFQ, RfqAt
+from procurement.viewer import Viewer, require_viewer
 
 
 async def invite_suppliers(
@@ -37,11 +35,8 @@ async def invite_suppliers(
 ) -> Rfq:
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
-    if rfq.visibility != Visibility.INVITED.value:
-        raise DomainError.of(
-            ErrorCode.INVALID, "Only invited-only RFQs take invitations", "supplierIds"
-        )
+    RFQ.check(effective_status(rfq, now), "invite")
+    RFQ.check_guards("invite", require_viewer(viewer), RfqAt(rfq, now))
     wanted = set(supplier_ids)
     if not wanted:
         raise DomainError.of(ErrorCode.REQUIRED, "Name at least one supplier", "supplierIds")
@@ -87,7 +82,7 @@ async def uninvite_supplier(
     """A supplier that already holds a live quote stays invited (its quote stands)."""
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "invite", "RFQ")
+    RFQ.check(effective_status(rfq, now), "invite")
     if await has_live_quote(session, rfq_id, supplier_id):
         raise DomainError.of(ErrorCode.INVALID, "This supplier has already quoted", "supplierId")
     result = await session.execute(

@@ -29,7 +29,6 @@ from procurement.errors import (
 )
 from procurement.parties.guards import require_supplier
 from procurement.sourcing.access import has_quoted, quotable_by
-from procurement.sourcing.clock import effective_status
 from procurement.sourcing.inputs import QuoteFields
 from procurement.sourcing.models import (
     Quote,
@@ -37,12 +36,10 @@ from procurement.sourcing.models import (
     QuoteRevision,
     QuoteStatus,
     Rfq,
-    RfqStatus,
 )
 from procurement.sourcing.quote_fields import apply_fields
 from procurement.sourcing.rfqs import has_live_quote, snapshot_with_lines
-from procurement.sourcing.states import QUOTE_TRANSITIONS
-from procurement.states import transition
+from procurement.sourcing.states import QUOTE, QuoteAt, rfq_open_refusal
 from procurement.viewer import Role, Viewer, require_viewer, role_refusal
 
 
@@ -67,11 +64,9 @@ async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: 
         raise not_found("RFQ", "rfqId")
     if rfq.buyer_org_id == viewer.organization_id:
         raise forbidden("You cannot quote on your own RFQ")
-    status = effective_status(rfq, now)
-    if rfq.status == RfqStatus.OPEN.value and status is RfqStatus.CLOSED:
-        raise DomainError.of(ErrorCode.DEADLINE_PASSED, "The quote deadline has passed", "rfqId")
-    if status is not RfqStatus.OPEN:
-        raise DomainError.of(ErrorCode.RFQ_NOT_OPEN, f"The RFQ is {status.value}", "rfqId")
+    refusal = rfq_open_refusal(rfq, now)
+    if refusal is not None:
+        raise refusal
     eligible = (
         await session.execute(
             select(Rfq.id).where(Rfq.id == rfq_id, quotable_by(viewer.organization_id))
@@ -215,7 +210,7 @@ async def create_quote(
     c.raise_if_any()
     if submit:
         _check_complete(quote, lines, now)
-        quote.status = QuoteStatus.SUBMITTED.value
+        QUOTE.move(quote, "submit", QuoteStatus.SUBMITTED)
     await _insert_quote(session, quote)
     await _replace_lines(session, quote, lines)
     if submit:
@@ -242,7 +237,7 @@ async def update_quote(
     expected_version: int | None = None,
 ) -> Quote:
     v, quote = await _load_own(session, viewer, quote_id)
-    transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "update", "quote")
+    QUOTE.check(QuoteStatus(quote.status), "update")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
@@ -273,7 +268,7 @@ async def submit_quote(
     session: AsyncSession, viewer: Viewer | None, quote_id: int, expected_version: int | None = None
 ) -> Quote:
     v, quote = await _load_own(session, viewer, quote_id)
-    new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "submit", "quote")
+    new = QUOTE.target(QuoteStatus(quote.status), "submit")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
@@ -281,7 +276,7 @@ async def submit_quote(
     lines = await quote_lines(session, quote_id)
     _check_complete(quote, lines, now)
     before = snapshot(quote)
-    quote.status = new.value
+    QUOTE.move(quote, "submit", new)
     await _record_submission(
         session, v, quote, lines, now, "quote.submitted", before, rfq.buyer_org_id
     )
@@ -297,7 +292,7 @@ async def revise_quote(
 ) -> Quote:
     """A new revision of a SUBMITTED quote; earlier revisions stay readable."""
     v, quote = await _load_own(session, viewer, quote_id)
-    transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "revise", "quote")
+    QUOTE.check(QuoteStatus(quote.status), "revise")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
@@ -327,29 +322,20 @@ async def withdraw_quote(
 ) -> Quote:
     """Before the deadline only: after it, the offer binds until the award."""
     _, quote = await _load_own(session, viewer, quote_id)
-    new = transition(QUOTE_TRANSITIONS, QuoteStatus(quote.status), "withdraw", "quote")
+    new = QUOTE.target(QuoteStatus(quote.status), "withdraw")
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
     rfq = (await session.execute(select(Rfq).where(Rfq.id == quote.rfq_id))).scalar_one()
-    status = effective_status(rfq, now)
-    if status is not RfqStatus.OPEN and quote.status == QuoteStatus.SUBMITTED.value:
-        code = (
-            ErrorCode.DEADLINE_PASSED
-            if rfq.status == RfqStatus.OPEN.value
-            else ErrorCode.RFQ_NOT_OPEN
-        )
-        raise DomainError.of(code, "Quotes can be withdrawn only while the RFQ is open", "id")
-    before = snapshot(quote)
-    quote.status = new.value
-    quote.version += 1
-    await record(
+    QUOTE.check_guards("withdraw", require_viewer(viewer), QuoteAt(quote, rfq, now))
+    await QUOTE.apply(
         session,
         viewer,
-        action="quote.withdrawn",
-        entity=quote,
+        quote,
+        "withdraw",
+        target=new,
+        audit_action="quote.withdrawn",
         organization_id=quote.supplier_org_id,
-        before=before,
         event_payload={"quote_id": quote.id, "rfq_id": quote.rfq_id, "reason": reason},
     )
     return quote

@@ -53,8 +53,7 @@ from procurement.sourcing.rfq_fields import (
     check_line_categories,
     check_weights,
 )
-from procurement.sourcing.states import RFQ_TRANSITIONS
-from procurement.states import transition
+from procurement.sourcing.states import RFQ
 from procurement.unset import UNSET
 from procurement.viewer import Role, Viewer, require_viewer
 
@@ -175,7 +174,7 @@ async def update_rfq(
     """Edit a DRAFT: header fields, and lines added, changed or removed."""
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "update", "RFQ")
+    RFQ.check(effective_status(rfq, now), "update")
     check_version("RFQ", rfq.version, expected_version)
     lines = await rfq_lines(session, rfq_id)
     before = snapshot_with_lines(rfq, lines)
@@ -238,7 +237,7 @@ async def publish_rfq(
     it by category) and at least one invited supplier (INVITED)."""
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    new = transition(RFQ_TRANSITIONS, effective_status(rfq, now), "publish", "RFQ")
+    new = RFQ.target(effective_status(rfq, now), "publish")
     check_version("RFQ", rfq.version, expected_version)
     c = Collector()
     if not await rfq_lines(session, rfq_id):
@@ -253,14 +252,14 @@ async def publish_rfq(
         c.add(ErrorCode.NO_INVITATIONS, "Invite at least one supplier first", "invitations")
     c.raise_if_any()
     before = snapshot(rfq)
-    rfq.status = new.value
     rfq.published_at = now
-    rfq.version += 1
-    await record(
+    await RFQ.apply(
         session,
         viewer,
-        action="rfq.published",
-        entity=rfq,
+        rfq,
+        "publish",
+        target=new,
+        audit_action="rfq.published",
         organization_id=rfq.buyer_org_id,
         before=before,
     )
@@ -272,17 +271,17 @@ async def close_rfq(
 ) -> Rfq:
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    new = transition(RFQ_TRANSITIONS, effective_status(rfq, now), "close", "RFQ")
+    new = RFQ.target(effective_status(rfq, now), "close")
     check_version("RFQ", rfq.version, expected_version)
     before = snapshot(rfq)
-    rfq.status = new.value
     rfq.closed_at = now
-    rfq.version += 1
-    await record(
+    await RFQ.apply(
         session,
         viewer,
-        action="rfq.closed",
-        entity=rfq,
+        rfq,
+        "close",
+        target=new,
+        audit_action="rfq.closed",
         organization_id=rfq.buyer_org_id,
         before=before,
     )
@@ -299,21 +298,21 @@ async def cancel_rfq(
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
     current = effective_status(rfq, now)
-    new = transition(RFQ_TRANSITIONS, current, "cancel", "RFQ")
+    new = RFQ.target(current, "cancel")
     check_version("RFQ", rfq.version, expected_version)
     if not reason.strip():
         raise DomainError.of(ErrorCode.REQUIRED, "Give a reason for cancelling", "reason")
     before = snapshot(rfq)
-    rfq.status = new.value
     rfq.cancel_reason = reason.strip()
     if current is RfqStatus.OPEN:
         rfq.closed_at = now
-    rfq.version += 1
-    await record(
+    await RFQ.apply(
         session,
         viewer,
-        action="rfq.cancelled",
-        entity=rfq,
+        rfq,
+        "cancel",
+        target=new,
+        audit_action="rfq.cancelled",
         organization_id=rfq.buyer_org_id,
         before=before,
     )
@@ -330,7 +329,7 @@ async def extend_deadline(
     """Later only, while OPEN (an RFQ whose deadline passed is closed for good)."""
     rfq = await load_for_buyer(session, viewer, rfq_id)
     now = await db_now(session)
-    transition(RFQ_TRANSITIONS, effective_status(rfq, now), "extend", "RFQ")
+    RFQ.check(effective_status(rfq, now), "extend")
     check_version("RFQ", rfq.version, expected_version)
     if deadline.tzinfo is None:
         raise DomainError.of(ErrorCode.INVALID, "Give the deadline with a time zone", "deadline")
