@@ -106,6 +106,10 @@ def check_request(
     return viewer
 
 
+#: how long a claim waits for a concurrent first request before IN_PROGRESS
+CLAIM_LOCK_TIMEOUT_MS = 200
+
+
 @asynccontextmanager
 async def claim(
     session: AsyncSession, viewer: Viewer, key: str, digest: str
@@ -113,7 +117,7 @@ async def claim(
     """Inside the caller's open transaction: claim the key for ``viewer`` (or raise Replay /
     a typed error).  Waiting for a concurrent first request is capped, then IN_PROGRESS.
     Call ``check_request`` first."""
-    await session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+    await session.execute(text(f"SET LOCAL lock_timeout = '{int(CLAIM_LOCK_TIMEOUT_MS)}ms'"))
     try:
         inserted = (
             await session.execute(
@@ -147,7 +151,7 @@ async def claim(
                 None,
             ) from None
         raise
-    # the 200 ms bound is for the claim only: the business write waits for locks as usual
+    # the claim's bound is for the claim only: the business write waits for locks as usual
     await session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     if inserted is None:
         # the principal first, so another principal learns nothing about the stored request

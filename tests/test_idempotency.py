@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 import graphql_schema.ordering.mutations as ordering_mutations
 from graphql_schema.ids import to_global_id
+from procurement import idempotency
 from procurement.idempotency import request_hash
 from procurement.idempotency_models import IdempotencyRecord
 from tests.helpers import Api
@@ -245,11 +246,31 @@ async def test_keys_are_per_organisation(api: Api) -> None:
     ]
 
 
-async def test_keyed_write_waits_for_a_busy_order_like_any_other(api: Api) -> None:
+async def blocked_on_a_lock_for(api: Api, ms: int) -> None:
+    """Return once some other backend has waited on a lock for ``ms`` by the database's
+    clock: what the test waits for is that event, reported by PostgreSQL."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database()"
+        " AND clock_timestamp() - query_start > make_interval(secs => :ms / 1000.0)"
+    )
+    for _ in range(2000):
+        async with api.db.read() as s:
+            if (await s.execute(query, {"ms": ms})).scalar_one():
+                return
+        await asyncio.sleep(0.005)  # polling for the event, not waiting out a time
+    raise AssertionError("no request ever waited on the lock")
+
+
+async def test_keyed_write_waits_for_a_busy_order_like_any_other(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The claim's short lock timeout is there so a duplicate does not queue behind the
     first request; it must not also cut short the business write's own row locks.  An
     order locked by someone else for a moment must be waited for, exactly as without a
-    key, not turned into an error."""
+    key, not turned into an error.  The claim's bound is cut to 1 ms, and the request is
+    seen blocked for 50 times that before the lock is let go."""
+    monkeypatch.setattr(idempotency, "CLAIM_LOCK_TIMEOUT_MS", 1)
     shop = await Shop(api).setup()
     po = await shop.order()
     pid = int(await scalar(api, "SELECT id FROM purchase_order"))
@@ -258,7 +279,7 @@ async def test_keyed_write_waits_for_a_busy_order_like_any_other(api: Api) -> No
         task = asyncio.create_task(
             send(api, {"input": {"id": po["id"]}}, shop.token("buyer"), "busy", PO_SUBMIT)
         )
-        await asyncio.sleep(0.6)  # well past the claim's 200 ms
+        await blocked_on_a_lock_for(api, 50)
     r = await task
     submitted = payload(r)
     assert submitted["errors"] == [], submitted
