@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record
 from procurement.errors import Collector, ErrorCode, not_found
@@ -44,7 +45,7 @@ class QuantityLine:
 
 async def buyer_settings(session: AsyncSession, po: PurchaseOrder) -> Organization:
     return (
-        await session.execute(select(Organization).where(Organization.id == po.buyer_org_id))
+        await session.execute(select(Organization).where(col(Organization.id) == po.buyer_org_id))
     ).scalar_one()
 
 
@@ -97,9 +98,9 @@ async def settled(
     """Every accepted (and not returned) quantity invoiced, nothing waiting for review."""
     open_review = (
         await session.execute(
-            select(Invoice.id).where(
-                Invoice.purchase_order_id == po.id,
-                Invoice.status == InvoiceStatus.NEEDS_REVIEW.value,
+            select(col(Invoice.id)).where(
+                col(Invoice.purchase_order_id) == po.id,
+                col(Invoice.status) == InvoiceStatus.NEEDS_REVIEW.value,
             )
         )
     ).first()
