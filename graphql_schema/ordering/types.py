@@ -255,7 +255,7 @@ class PurchaseOrder(Node):
         return [PurchaseOrderLine.from_model(r, self._model.currency) for r in rows]
 
     async def _children(self, info: Info, kind: str) -> list[Any]:
-        return await _ctx(info).loaders.po_children[kind].load(self._model.id or 0)  # type: ignore[no-any-return]
+        return await _ctx(info).loaders.po_children[kind].load(self._model.id or 0)
 
     @strawberry.field(description="Every approval decision, all rounds, oldest first; buyer only.")
     async def approvals(self, info: Info) -> list[ApprovalRecord] | None:
