@@ -25,7 +25,7 @@ strawberry.enum(DomainOrderSort, name="PurchaseOrderSort")
 
 @strawberry.input
 class PurchaseOrderFilter:
-    status: PurchaseOrderStatus | None = None  # type: ignore[valid-type]
+    status: PurchaseOrderStatus | None = None  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
     counterparty_id: strawberry.ID | None = strawberry.field(
         default=None, description="The supplier (for buyers) or the buyer (for suppliers)."
     )

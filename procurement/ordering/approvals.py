@@ -38,7 +38,7 @@ async def round_requesters(session: AsyncSession, v: Viewer) -> list[int]:
     if v.api_key_id is not None:
         creator = (
             await session.execute(
-                select(ApiKey.created_by_id).where(ApiKey.id == v.api_key_id)  # type: ignore[call-overload]
+                select(col(ApiKey.created_by_id)).where(col(ApiKey.id) == v.api_key_id)
             )
         ).scalar_one_or_none()
         if creator is not None and creator not in ids:
