@@ -36,11 +36,11 @@ ReturnStatus = strawberry.enum(DomainReturnStatus, name="ReturnStatus")
 
 
 #: one value per action of the invoice and return tables, in their order
-InvoiceAction = strawberry.enum(  # type: ignore[call-overload]
+InvoiceAction = strawberry.enum(  # type: ignore[call-overload]  # a functional Enum from the action table is no class to mypy
     Enum("InvoiceAction", {name: name for name in INVOICE.actions}),
     description="What a viewer may do with an invoice now.",
 )
-ReturnRequestAction = strawberry.enum(  # type: ignore[call-overload]
+ReturnRequestAction = strawberry.enum(  # type: ignore[call-overload]  # a functional Enum from the action table is no class to mypy
     Enum("ReturnRequestAction", {name: name for name in RETURN.actions}),
     description="What a viewer may do with a return request now.",
 )
@@ -127,7 +127,7 @@ class InvoiceException:
 @strawberry.type
 class Invoice(Node):
     number: str
-    status: InvoiceStatus  # type: ignore[valid-type]
+    status: InvoiceStatus  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
     currency: str
     lines: list[InvoiceLine]
     subtotal: Money
@@ -140,7 +140,7 @@ class Invoice(Node):
     _order: strawberry.Private[PurchaseOrderModel]
 
     @strawberry.field(description="What you may do with this invoice now.")
-    def available_actions(self, info: Info) -> list[InvoiceAction]:  # type: ignore[valid-type]
+    def available_actions(self, info: Info) -> list[InvoiceAction]:  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
         actions = invoice_actions(info.context.viewer, self._order, self._model)
         return [InvoiceAction(a) for a in actions]
 
@@ -181,7 +181,7 @@ class Invoice(Node):
 
 @strawberry.type
 class ReturnRequest(Node):
-    status: ReturnStatus  # type: ignore[valid-type]
+    status: ReturnStatus  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
     reason: str
     evidence: str | None
     lines: list[QuantityLine]
@@ -192,7 +192,7 @@ class ReturnRequest(Node):
     _order: strawberry.Private[PurchaseOrderModel]
 
     @strawberry.field(description="What you may do with this return now.")
-    def available_actions(self, info: Info) -> list[ReturnRequestAction]:  # type: ignore[valid-type]
+    def available_actions(self, info: Info) -> list[ReturnRequestAction]:  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
         actions = return_actions(info.context.viewer, self._order, self._model)
         return [ReturnRequestAction(a) for a in actions]
 

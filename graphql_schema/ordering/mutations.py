@@ -44,7 +44,7 @@ from graphql_schema.ordering.payloads import (
     ShipmentPayload,
 )
 from graphql_schema.ordering.types import ApprovalBand, PurchaseOrder
-from graphql_schema.sourcing.inputs import given
+from graphql_schema.partial import given
 from procurement.catalog.service import OrderLineInput, order_from_listings
 from procurement.ordering import (
     approvals,

@@ -18,12 +18,14 @@ from procurement.ordering import queries as svc
 from procurement.ordering.models import PoStatus as DomainPoStatus
 from procurement.ordering.queries import OrderSort as DomainOrderSort
 
-OrderSort = strawberry.enum(DomainOrderSort, name="PurchaseOrderSort")
+# strawberry.enum registers the domain enum in place and hands back the same class, so
+# arguments are annotated with the domain class itself (a call is no type to mypy).
+strawberry.enum(DomainOrderSort, name="PurchaseOrderSort")
 
 
 @strawberry.input
 class PurchaseOrderFilter:
-    status: PurchaseOrderStatus | None = None  # type: ignore[valid-type]
+    status: PurchaseOrderStatus | None = None  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
     counterparty_id: strawberry.ID | None = strawberry.field(
         default=None, description="The supplier (for buyers) or the buyer (for suppliers)."
     )
@@ -50,7 +52,10 @@ class OrderingQuery:
                 ErrorCode.INVALID, "Give exactly one of id and externalReference", "id"
             )
         if id is not None:
-            return await resolve_by_db_id(info, "PurchaseOrder", decode_id(id, "PurchaseOrder"))
+            node = await resolve_by_db_id(info, "PurchaseOrder", decode_id(id, "PurchaseOrder"))
+            # a PurchaseOrder id resolves to a PurchaseOrder, or to nothing if not visible
+            assert node is None or isinstance(node, PurchaseOrder)
+            return node
         async with info.context.db.read() as s:
             m = await svc.get_order_by_reference(s, info.context.viewer, external_reference or "")
         return PurchaseOrder.from_model(m) if m else None
@@ -60,7 +65,7 @@ class OrderingQuery:
         self,
         info: Info,
         filter: PurchaseOrderFilter | None = None,
-        sort_by: OrderSort = DomainOrderSort.NEWEST,  # type: ignore[valid-type]
+        sort_by: DomainOrderSort = DomainOrderSort.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PurchaseOrder]:
@@ -78,7 +83,7 @@ class OrderingQuery:
                 else None,
                 created_after=f.created_after,
                 text=f.text,
-                sort=DomainOrderSort(sort_by.value),
+                sort=sort_by,
                 first=first,
                 after=after,
             )

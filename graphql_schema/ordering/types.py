@@ -47,7 +47,7 @@ class OrderSource(Enum):
 
 
 #: one value per action of the lifecycle table, in its order
-PurchaseOrderAction = strawberry.enum(  # type: ignore[call-overload]
+PurchaseOrderAction = strawberry.enum(  # type: ignore[call-overload]  # a functional Enum from the action table is no class to mypy
     Enum("PurchaseOrderAction", {name: name for name in ACTIONS}),
     description="What a viewer may do with an order now.",
 )
@@ -119,7 +119,8 @@ _CHANGE_FIELD_NAMES = {
 
 
 def _ctx(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+    ctx: Context = info.context
+    return ctx
 
 
 @strawberry.type
@@ -165,13 +166,13 @@ class PurchaseOrderLine(Node):
 @strawberry.type
 class PurchaseOrder(Node):
     number: str
-    status: PurchaseOrderStatus  # type: ignore[valid-type]
+    status: PurchaseOrderStatus  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
     currency: str
     subtotal: Money
     shipping_cost: Money
     total: Money
     need_by: date | None
-    incoterm: Incoterm | None  # type: ignore[valid-type]
+    incoterm: Incoterm | None  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
     payment_terms: str | None
     note: str | None
     external_reference: str | None = strawberry.field(
@@ -255,7 +256,7 @@ class PurchaseOrder(Node):
         return [PurchaseOrderLine.from_model(r, self._model.currency) for r in rows]
 
     async def _children(self, info: Info, kind: str) -> list[Any]:
-        return await _ctx(info).loaders.po_children[kind].load(self._model.id or 0)  # type: ignore[no-any-return]
+        return await _ctx(info).loaders.po_children[kind].load(self._model.id or 0)
 
     @strawberry.field(description="Every approval decision, all rounds, oldest first; buyer only.")
     async def approvals(self, info: Info) -> list[ApprovalRecord] | None:
@@ -327,7 +328,7 @@ class PurchaseOrder(Node):
         ]
 
     @strawberry.field(description="What you may do with this order now.")
-    async def available_actions(self, info: Info) -> list[PurchaseOrderAction]:  # type: ignore[valid-type]
+    async def available_actions(self, info: Info) -> list[PurchaseOrderAction]:  # type: ignore[valid-type]  # a strawberry.enum(...) result is a variable to mypy
         ctx = _ctx(info)
         m = self._model
         approvals = await self._children(info, "approvals")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.errors import check_version, not_found
 from procurement.ordering.models import PoStatus, PurchaseOrder
@@ -38,7 +39,7 @@ async def load_for(
     po = (
         await session.execute(
             select(PurchaseOrder)
-            .where(PurchaseOrder.id == po_id, visible_orders(v))
+            .where(col(PurchaseOrder.id) == po_id, visible_orders(v))
             .with_for_update()
         )
     ).scalar_one_or_none()

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.amounts import check_positive
 from procurement.audit.service import record
@@ -37,7 +38,7 @@ async def round_requesters(session: AsyncSession, v: Viewer) -> list[int]:
     if v.api_key_id is not None:
         creator = (
             await session.execute(
-                select(ApiKey.created_by_id).where(ApiKey.id == v.api_key_id)  # type: ignore[call-overload]
+                select(col(ApiKey.created_by_id)).where(col(ApiKey.id) == v.api_key_id)
             )
         ).scalar_one_or_none()
         if creator is not None and creator not in ids:
@@ -112,7 +113,7 @@ async def set_policy(
     policy = (
         await session.execute(
             select(ApprovalPolicy)
-            .where(ApprovalPolicy.organization_id == v.organization_id)
+            .where(col(ApprovalPolicy.organization_id) == v.organization_id)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -156,7 +157,7 @@ def bands_of(policy: ApprovalPolicy) -> list[Band]:
 async def get_policy(session: AsyncSession, organization_id: int) -> list[Band]:
     policy = (
         await session.execute(
-            select(ApprovalPolicy).where(ApprovalPolicy.organization_id == organization_id)
+            select(ApprovalPolicy).where(col(ApprovalPolicy.organization_id) == organization_id)
         )
     ).scalar_one_or_none()
     if policy is None:
@@ -195,7 +196,7 @@ def fx_table_loader(session: AsyncSession) -> Callable[[], Awaitable[FxTable]]:
 async def base_currency(session: AsyncSession, organization_id: int | None) -> str:
     base: str = (
         await session.execute(
-            select(Organization.base_currency).where(Organization.id == organization_id)
+            select(col(Organization.base_currency)).where(col(Organization.id) == organization_id)
         )
     ).scalar_one()
     return base

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record
 from procurement.errors import Collector, ErrorCode, not_found
@@ -28,12 +29,16 @@ from procurement.ordering.models import (
     PoStatus,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReturnRequest,
 )
 from procurement.ordering.queries import visible_orders
 from procurement.parties.models import Organization
 from procurement.viewer import Viewer, require_viewer
 
 ZERO = Decimal(0)
+
+# The records reached through their order (``child_for``).
+Child = TypeVar("Child", Invoice, ReturnRequest)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class QuantityLine:
 
 async def buyer_settings(session: AsyncSession, po: PurchaseOrder) -> Organization:
     return (
-        await session.execute(select(Organization).where(Organization.id == po.buyer_org_id))
+        await session.execute(select(Organization).where(col(Organization.id) == po.buyer_org_id))
     ).scalar_one()
 
 
@@ -97,9 +102,9 @@ async def settled(
     """Every accepted (and not returned) quantity invoiced, nothing waiting for review."""
     open_review = (
         await session.execute(
-            select(Invoice.id).where(
-                Invoice.purchase_order_id == po.id,
-                Invoice.status == InvoiceStatus.NEEDS_REVIEW.value,
+            select(col(Invoice.id)).where(
+                col(Invoice.purchase_order_id) == po.id,
+                col(Invoice.status) == InvoiceStatus.NEEDS_REVIEW.value,
             )
         )
     ).first()
@@ -119,27 +124,27 @@ async def close_if_settled(
 async def child_for(
     session: AsyncSession,
     viewer: Viewer | None,
-    model: Any,
+    model: type[Child],
     child_id: int,
     action: str,
     what: str,
     expected_version: int | None,
-) -> tuple[Viewer, PurchaseOrder, Any]:
+) -> tuple[Viewer, PurchaseOrder, Child]:
     """An invoice or return of an order the viewer sees, then the order checked for
     ``action`` and locked (``load_for``), then the record itself locked.  An anonymous
     caller is told to sign in before anything is looked up, as everywhere else."""
     require_viewer(viewer)
     found = (
         await session.execute(
-            select(model.purchase_order_id)
-            .join(PurchaseOrder, PurchaseOrder.id == model.purchase_order_id)
-            .where(model.id == child_id, visible_orders(viewer))
+            select(col(model.purchase_order_id))
+            .join(PurchaseOrder, col(PurchaseOrder.id) == col(model.purchase_order_id))
+            .where(col(model.id) == child_id, visible_orders(viewer))
         )
     ).scalar_one_or_none()
     if found is None:
         raise not_found(what)
     v, po = await load_for(session, viewer, found, action, expected_version)
     child = (
-        await session.execute(select(model).where(model.id == child_id).with_for_update())
+        await session.execute(select(model).where(col(model.id) == child_id).with_for_update())
     ).scalar_one()
     return v, po, child

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.amounts import check_positive
 from procurement.audit.service import snapshot
@@ -66,7 +67,9 @@ async def submit_invoice(
         c.add(ErrorCode.REQUIRED, "Give the invoice number", "number")
     elif (
         await session.execute(
-            select(Invoice.id).where(Invoice.purchase_order_id == po.id, Invoice.number == number)
+            select(col(Invoice.id)).where(
+                col(Invoice.purchase_order_id) == po.id, col(Invoice.number) == number
+            )
         )
     ).first():
         c.add(ErrorCode.DUPLICATE, "This invoice number was already submitted", "number")

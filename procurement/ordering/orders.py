@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import snapshot
 from procurement.clock import db_now
@@ -44,8 +45,8 @@ async def order_lines(session: AsyncSession, po_id: int) -> list[PurchaseOrderLi
         (
             await session.execute(
                 select(PurchaseOrderLine)
-                .where(PurchaseOrderLine.purchase_order_id == po_id)
-                .order_by(PurchaseOrderLine.position)
+                .where(col(PurchaseOrderLine.purchase_order_id) == po_id)
+                .order_by(col(PurchaseOrderLine.position))
                 .with_for_update()
             )
         ).scalars()
@@ -126,9 +127,9 @@ async def _approvals(session: AsyncSession, po: PurchaseOrder) -> list[Approval]
         (
             await session.execute(
                 select(Approval).where(
-                    Approval.purchase_order_id == po.id,
-                    Approval.round == po.approval_round,
-                    Approval.decision == "APPROVED",
+                    col(Approval.purchase_order_id) == po.id,
+                    col(Approval.round) == po.approval_round,
+                    col(Approval.decision) == "APPROVED",
                 )
             )
         ).scalars()
@@ -295,10 +296,10 @@ async def approvals_awaiting(session: AsyncSession, viewer: Viewer | None) -> li
             await session.execute(
                 select(PurchaseOrder)
                 .where(
-                    PurchaseOrder.buyer_org_id == viewer.organization_id,
-                    PurchaseOrder.status == PoStatus.PENDING_APPROVAL.value,
+                    col(PurchaseOrder.buyer_org_id) == viewer.organization_id,
+                    col(PurchaseOrder.status) == PoStatus.PENDING_APPROVAL.value,
                 )
-                .order_by(PurchaseOrder.id)
+                .order_by(col(PurchaseOrder.id))
             )
         ).scalars()
     )

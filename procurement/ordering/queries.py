@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.ordering.models import PoStatus, PurchaseOrder, PurchaseOrderLine
 from procurement.pagination import OrderSpec, Page, paginate
@@ -31,10 +32,10 @@ def visible_orders(viewer: Viewer | None) -> ColumnElement[bool]:
     if viewer.is_platform_admin:
         return true()
     return or_(
-        PurchaseOrder.buyer_org_id == viewer.organization_id,
+        col(PurchaseOrder.buyer_org_id) == viewer.organization_id,
         and_(
-            PurchaseOrder.supplier_org_id == viewer.organization_id,
-            PurchaseOrder.sent_at.is_not(None),  # type: ignore[union-attr]
+            col(PurchaseOrder.supplier_org_id) == viewer.organization_id,
+            col(PurchaseOrder.sent_at).is_not(None),
         ),
     )
 
@@ -50,7 +51,7 @@ async def visible_orders_by_id(
 ) -> dict[int, PurchaseOrder]:
     """The visible ones among ``ids``, in one statement (``nodes(ids:)``); see get_order."""
     rows = await session.execute(
-        select(PurchaseOrder).where(PurchaseOrder.id.in_(ids), visible_orders(viewer))  # type: ignore[union-attr]
+        select(PurchaseOrder).where(col(PurchaseOrder.id).in_(ids), visible_orders(viewer))
     )
     return {o.id: o for o in rows.scalars() if o.id is not None}
 
@@ -62,9 +63,9 @@ class OrderSort(StrEnum):
 
 
 _ORDER: dict[OrderSort, OrderSpec] = {
-    OrderSort.NEWEST: [(PurchaseOrder.id, "desc")],
-    OrderSort.OLDEST: [(PurchaseOrder.id, "asc")],
-    OrderSort.NUMBER: [(PurchaseOrder.number, "asc"), (PurchaseOrder.id, "asc")],
+    OrderSort.NEWEST: [(col(PurchaseOrder.id), "desc")],
+    OrderSort.OLDEST: [(col(PurchaseOrder.id), "asc")],
+    OrderSort.NUMBER: [(col(PurchaseOrder.number), "asc"), (col(PurchaseOrder.id), "asc")],
 }
 
 
@@ -77,8 +78,8 @@ async def get_order_by_reference(
     return (
         await session.execute(
             select(PurchaseOrder).where(
-                PurchaseOrder.buyer_org_id == viewer.organization_id,
-                PurchaseOrder.external_reference == reference,
+                col(PurchaseOrder.buyer_org_id) == viewer.organization_id,
+                col(PurchaseOrder.external_reference) == reference,
             )
         )
     ).scalar_one_or_none()
@@ -91,12 +92,12 @@ async def reference_taken(
     exclude_id: int | None = None,
 ) -> bool:
     """Whether another order of the buying organisation has this external reference."""
-    stmt = select(PurchaseOrder.id).where(
-        PurchaseOrder.buyer_org_id == buyer_org_id,
-        PurchaseOrder.external_reference == ref,
+    stmt = select(col(PurchaseOrder.id)).where(
+        col(PurchaseOrder.buyer_org_id) == buyer_org_id,
+        col(PurchaseOrder.external_reference) == ref,
     )
     if exclude_id is not None:
-        stmt = stmt.where(PurchaseOrder.id != exclude_id)
+        stmt = stmt.where(col(PurchaseOrder.id) != exclude_id)
     return (await session.execute(stmt)).first() is not None
 
 
@@ -118,34 +119,34 @@ async def list_orders(
     v = require_viewer(viewer)
     stmt = select(PurchaseOrder).where(visible_orders(v))
     if rfq_id is not None:
-        stmt = stmt.where(PurchaseOrder.rfq_id == rfq_id)
+        stmt = stmt.where(col(PurchaseOrder.rfq_id) == rfq_id)
     if status is not None:
-        stmt = stmt.where(PurchaseOrder.status == status.value)
+        stmt = stmt.where(col(PurchaseOrder.status) == status.value)
     if counterparty_id is not None:
         stmt = stmt.where(
             or_(
                 and_(
-                    PurchaseOrder.buyer_org_id == v.organization_id,
-                    PurchaseOrder.supplier_org_id == counterparty_id,
+                    col(PurchaseOrder.buyer_org_id) == v.organization_id,
+                    col(PurchaseOrder.supplier_org_id) == counterparty_id,
                 ),
                 and_(
-                    PurchaseOrder.supplier_org_id == v.organization_id,
-                    PurchaseOrder.buyer_org_id == counterparty_id,
+                    col(PurchaseOrder.supplier_org_id) == v.organization_id,
+                    col(PurchaseOrder.buyer_org_id) == counterparty_id,
                 ),
             )
         )
     if created_after is not None:
-        stmt = stmt.where(PurchaseOrder.created_at > created_after)  # type: ignore[operator]
+        stmt = stmt.where(col(PurchaseOrder.created_at) > created_after)
     if text and text.strip():
         pattern = contains_pattern(text)
         stmt = stmt.where(
             or_(
-                PurchaseOrder.number.ilike(pattern),  # type: ignore[attr-defined]
-                PurchaseOrder.external_reference.ilike(pattern),
+                col(PurchaseOrder.number).ilike(pattern),
+                col(PurchaseOrder.external_reference).ilike(pattern),
             )
-        )  # type: ignore[union-attr]
+        )
     if ids is not None:
-        stmt = stmt.where(PurchaseOrder.id.in_(ids))  # type: ignore[union-attr]
+        stmt = stmt.where(col(PurchaseOrder.id).in_(ids))
     return await paginate(session, stmt, order_by=_ORDER[sort], first=first, after=after)
 
 
@@ -153,7 +154,7 @@ async def lines_by_order(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[PurchaseOrderLine]]:
     return await children_by_order(
-        session, ids, model=PurchaseOrderLine, order_by=PurchaseOrderLine.position
+        session, ids, model=PurchaseOrderLine, order_by=col(PurchaseOrderLine.position)
     )
 
 

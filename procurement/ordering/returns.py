@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.amounts import check_positive
 from procurement.audit.service import snapshot
@@ -50,18 +51,17 @@ async def request_return(
     for rr in (
         await session.execute(
             select(ReturnRequest).where(
-                ReturnRequest.purchase_order_id == po.id,
-                ReturnRequest.status.in_(
-                    [
-                        ReturnStatus.REQUESTED.value,  # type: ignore[attr-defined]
-                        ReturnStatus.APPROVED.value,
-                    ]
+                col(ReturnRequest.purchase_order_id) == po.id,
+                col(ReturnRequest.status).in_(
+                    [ReturnStatus.REQUESTED.value, ReturnStatus.APPROVED.value]
                 ),
             )
         )
     ).scalars():
-        for ln in rr.lines:
-            pending[ln["line_id"]] = pending.get(ln["line_id"], ZERO) + Decimal(ln["quantity"])
+        for held in rr.lines:
+            pending[held["line_id"]] = pending.get(held["line_id"], ZERO) + Decimal(
+                held["quantity"]
+            )
     c = Collector()
     if not reason.strip():
         c.add(ErrorCode.REQUIRED, "Give a reason", "reason")
