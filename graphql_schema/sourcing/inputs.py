@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
@@ -141,6 +140,8 @@ class RfqCreateInput:
     lines: list[RfqLineInput] | None = None
 
     def fields(self) -> svc.RfqFields:
+        # strawberry hands in the domain enum member; the strawberry.enum alias is opaque to mypy
+        visibility: DomainVisibility = self.visibility
         return svc.RfqFields(
             title=self.title,
             description=self.description,
@@ -151,7 +152,7 @@ class RfqCreateInput:
             delivery_address=self.delivery_address.to_domain() if self.delivery_address else None,
             need_by=self.need_by,
             deadline=self.deadline,
-            visibility=self.visibility.value,
+            visibility=visibility.value,
             sealed=self.sealed,
             weights=self.evaluation_weights.to_domain() if self.evaluation_weights else UNSET,
             external_reference=self.external_reference,
@@ -219,7 +220,7 @@ class QuoteLineInput:
         )
 
 
-def quote_fields(i: Any) -> svc.QuoteFields:
+def quote_fields(i: QuoteFieldsMixin) -> svc.QuoteFields:
     lines = kept(i.lines)
     return svc.QuoteFields(
         currency=given(i.currency),
