@@ -133,7 +133,7 @@ class RfqCreateInput:
     delivery_address: AddressInput | None = None
     need_by: date | None = None
     deadline: datetime
-    visibility: Visibility = DomainVisibility.PUBLIC  # type: ignore[valid-type]
+    visibility: Visibility = DomainVisibility.PUBLIC  # type: ignore[valid-type]  # strawberry.enum value as a type
     sealed: bool = False
     evaluation_weights: EvaluationWeightsInput | None = None
     external_reference: str | None = column(RfqModel.external_reference, default=None)
@@ -170,7 +170,7 @@ class RfqUpdateInput:
     delivery_address: AddressInput | None = strawberry.UNSET
     need_by: date | None = strawberry.UNSET
     deadline: datetime | None = strawberry.UNSET
-    visibility: Visibility | None = strawberry.UNSET  # type: ignore[valid-type]
+    visibility: Visibility | None = strawberry.UNSET  # type: ignore[valid-type]  # strawberry.enum value as a type
     sealed: bool | None = strawberry.UNSET
     evaluation_weights: EvaluationWeightsInput | None = strawberry.UNSET
     external_reference: str | None = column(RfqModel.external_reference, default=strawberry.UNSET)
@@ -243,7 +243,7 @@ def quote_fields(i: QuoteFieldsMixin) -> svc.QuoteFields:
 class QuoteFieldsMixin:
     currency: str | None = strawberry.UNSET
     valid_until: date | None = strawberry.UNSET
-    incoterm: Incoterm | None = strawberry.UNSET  # type: ignore[valid-type]
+    incoterm: Incoterm | None = strawberry.UNSET  # type: ignore[valid-type]  # strawberry.enum value as a type
     payment_terms: str | None = column(QuoteModel.payment_terms, default=strawberry.UNSET)
     lead_time_days: int | None = strawberry.UNSET
     shipping_cost: Decimal | None = column(QuoteModel.shipping_cost, default=strawberry.UNSET)

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from procurement.audit.service import record
 from procurement.clock import db_now
+from procurement.db import rows_affected
 from procurement.errors import (
     DomainError,
     ErrorCode,
@@ -91,7 +92,7 @@ async def uninvite_supplier(
             col(RfqInvitation.rfq_id) == rfq_id, col(RfqInvitation.supplier_org_id) == supplier_id
         )
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rows_affected(result):
         raise DomainError.of(ErrorCode.NOT_FOUND, "This supplier is not invited", "supplierId")
     rfq.version += 1
     await record(

@@ -203,7 +203,7 @@ async def update_rfq(
     await check_line_categories(session, c, touched + added)
     c.raise_if_any()
     if remove_line_ids:
-        await session.execute(delete(RfqLine).where(RfqLine.id.in_(remove_line_ids)))  # type: ignore[union-attr]
+        await session.execute(delete(RfqLine).where(col(RfqLine.id).in_(remove_line_ids)))
     final = kept + [ln for _, ln in added]
     for pos, line in enumerate(final, start=1):
         line.position = pos
