@@ -39,7 +39,8 @@ class PriceTier:
     unit_price: Money
 
 
-#: one value per action of the listing table, in its order
+#: one value per action of the listing table, in its order (a functional Enum built from
+#: the table, which strawberry.enum's overloads do not take, hence the ignore)
 ListingAction = strawberry.enum(  # type: ignore[call-overload]
     Enum("ListingAction", {name: name for name in LISTING.actions}),
     description="What a viewer may do with a listing now.",
@@ -94,6 +95,7 @@ class Listing(Node):
         return Money(amount=svc.tier_price(self._model, quantity), currency=self.currency)
 
     @strawberry.field(description="What you may do with this listing now.")
+    # ListingAction is a value built at run time, which mypy does not take as a type
     def available_actions(self, info: Info) -> list[ListingAction]:  # type: ignore[valid-type]
         return [ListingAction(a) for a in listing_actions(info.context.viewer, self._model)]
 

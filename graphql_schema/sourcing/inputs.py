@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
@@ -134,13 +133,15 @@ class RfqCreateInput:
     delivery_address: AddressInput | None = None
     need_by: date | None = None
     deadline: datetime
-    visibility: Visibility = DomainVisibility.PUBLIC  # type: ignore[valid-type]
+    visibility: Visibility = DomainVisibility.PUBLIC  # type: ignore[valid-type]  # strawberry.enum value as a type
     sealed: bool = False
     evaluation_weights: EvaluationWeightsInput | None = None
     external_reference: str | None = column(RfqModel.external_reference, default=None)
     lines: list[RfqLineInput] | None = None
 
     def fields(self) -> svc.RfqFields:
+        # strawberry hands in the domain enum member; the strawberry.enum alias is opaque to mypy
+        visibility: DomainVisibility = self.visibility
         return svc.RfqFields(
             title=self.title,
             description=self.description,
@@ -151,7 +152,7 @@ class RfqCreateInput:
             delivery_address=self.delivery_address.to_domain() if self.delivery_address else None,
             need_by=self.need_by,
             deadline=self.deadline,
-            visibility=self.visibility.value,
+            visibility=visibility.value,
             sealed=self.sealed,
             weights=self.evaluation_weights.to_domain() if self.evaluation_weights else UNSET,
             external_reference=self.external_reference,
@@ -169,7 +170,7 @@ class RfqUpdateInput:
     delivery_address: AddressInput | None = strawberry.UNSET
     need_by: date | None = strawberry.UNSET
     deadline: datetime | None = strawberry.UNSET
-    visibility: Visibility | None = strawberry.UNSET  # type: ignore[valid-type]
+    visibility: Visibility | None = strawberry.UNSET  # type: ignore[valid-type]  # strawberry.enum value as a type
     sealed: bool | None = strawberry.UNSET
     evaluation_weights: EvaluationWeightsInput | None = strawberry.UNSET
     external_reference: str | None = column(RfqModel.external_reference, default=strawberry.UNSET)
@@ -219,7 +220,7 @@ class QuoteLineInput:
         )
 
 
-def quote_fields(i: Any) -> svc.QuoteFields:
+def quote_fields(i: QuoteFieldsMixin) -> svc.QuoteFields:
     lines = kept(i.lines)
     return svc.QuoteFields(
         currency=given(i.currency),
@@ -242,7 +243,7 @@ def quote_fields(i: Any) -> svc.QuoteFields:
 class QuoteFieldsMixin:
     currency: str | None = strawberry.UNSET
     valid_until: date | None = strawberry.UNSET
-    incoterm: Incoterm | None = strawberry.UNSET  # type: ignore[valid-type]
+    incoterm: Incoterm | None = strawberry.UNSET  # type: ignore[valid-type]  # strawberry.enum value as a type
     payment_terms: str | None = column(QuoteModel.payment_terms, default=strawberry.UNSET)
     lead_time_days: int | None = strawberry.UNSET
     shipping_cost: Decimal | None = column(QuoteModel.shipping_cost, default=strawberry.UNSET)

@@ -277,12 +277,13 @@ class SourcingMutation:
     )
     async def quote_submit(self, info: Info, input: QuoteSubmitInput) -> QuotePayload:
         if input.id is not None:
+            draft_id = input.id  # a local keeps the narrowing inside the lambda
             return await _quote(
                 info,
                 lambda s, v: quotes.submit_quote(
-                    s, v, decode_id(input.id, "Quote"), input.expected_version
+                    s, v, decode_id(draft_id, "Quote"), input.expected_version
                 ),
-            )  # type: ignore[arg-type]
+            )
         if input.rfq_id is None:
             return QuotePayload(
                 errors=user_errors(
@@ -293,13 +294,14 @@ class SourcingMutation:
                     )
                 )
             )
+        rfq_id = input.rfq_id  # a local keeps the narrowing inside the lambda
         return await _quote(
             info,
             lambda s, v: quotes.create_quote(
                 s,
                 v,
-                decode_id(input.rfq_id, "Rfq", "rfqId"),
-                quote_fields(input),  # type: ignore[arg-type]
+                decode_id(rfq_id, "Rfq", "rfqId"),
+                quote_fields(input),
                 submit=True,
             ),
         )

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _ctx(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+    return info.context  # type: ignore[no-any-return]  # Info.context is Any
 
 
 def _money(amount: Decimal | None, currency: str, sealed: bool) -> Money | None:
@@ -113,7 +113,7 @@ class QuoteRevision:
     submitted_at: datetime
     currency: str
     valid_until: date | None
-    incoterm: Incoterm | None  # type: ignore[valid-type]
+    incoterm: Incoterm | None  # type: ignore[valid-type]  # strawberry.enum value as a type
     payment_terms: str | None
     lead_time_days: int | None
     shipping_cost: Money | None
@@ -160,7 +160,7 @@ class QuoteRevision:
 
 
 #: one value per action a quote's own mutations take, in the table's order
-QuoteAction = strawberry.enum(  # type: ignore[call-overload]
+QuoteAction = strawberry.enum(  # type: ignore[call-overload]  # functional Enum
     Enum("QuoteAction", {name.upper(): name.upper() for name in QUOTE_OWN_ACTIONS}),
     description="What a viewer may do with a quote now.",
 )
@@ -170,12 +170,12 @@ QuoteAction = strawberry.enum(  # type: ignore[call-overload]
 class Quote(Node):
     currency: str
     valid_until: date | None
-    incoterm: Incoterm | None  # type: ignore[valid-type]
+    incoterm: Incoterm | None  # type: ignore[valid-type]  # strawberry.enum value as a type
     payment_terms: str | None
     lead_time_days: int | None
     shipping_cost: Money | None
     notes: str | None
-    status: QuoteStatus  # type: ignore[valid-type]
+    status: QuoteStatus  # type: ignore[valid-type]  # strawberry.enum value as a type
     revision: int = strawberry.field(description="0 for a draft; 1 at first submission.")
     submitted_at: datetime | None
     version: int
@@ -216,7 +216,7 @@ class Quote(Node):
         return Rfq.from_model(self._rfq, info)
 
     @strawberry.field(description="What you may do with this quote now.")
-    def available_actions(self, info: Info) -> list[QuoteAction]:  # type: ignore[valid-type]
+    def available_actions(self, info: Info) -> list[QuoteAction]:  # type: ignore[valid-type]  # strawberry.enum value as a type
         actions = quote_actions(_ctx(info).viewer, self._model, self._rfq, app_now())
         return [QuoteAction(a.upper()) for a in actions]
 

@@ -62,7 +62,7 @@ ComparisonInputRef = Annotated[
 
 
 def _ctx(info: Info) -> Context:
-    return info.context  # type: ignore[no-any-return]
+    return info.context  # type: ignore[no-any-return]  # Info.context is Any
 
 
 @strawberry.type
@@ -201,7 +201,7 @@ class RfqQuestion(Node):
 
 
 #: one value per action of the RFQ table, in its order
-RfqAction = strawberry.enum(  # type: ignore[call-overload]
+RfqAction = strawberry.enum(  # type: ignore[call-overload]  # functional Enum
     Enum("RfqAction", {name.upper(): name.upper() for name in RFQ.actions}),
     description="What a viewer may do with an RFQ now.",
 )
@@ -216,9 +216,9 @@ class Rfq(Node):
     currency: str
     need_by: date | None
     deadline: datetime
-    visibility: Visibility  # type: ignore[valid-type]
+    visibility: Visibility  # type: ignore[valid-type]  # strawberry.enum value as a type
     sealed: bool
-    status: RfqStatus  # type: ignore[valid-type]
+    status: RfqStatus  # type: ignore[valid-type]  # strawberry.enum value as a type
     version: int
     created_at: datetime
     published_at: datetime | None
@@ -252,7 +252,7 @@ class Rfq(Node):
         return Owners(buyer=self._model.buyer_org_id)
 
     @strawberry.field(description="What you may do with this RFQ now.")
-    def available_actions(self, info: Info) -> list[RfqAction]:  # type: ignore[valid-type]
+    def available_actions(self, info: Info) -> list[RfqAction]:  # type: ignore[valid-type]  # strawberry.enum value as a type
         actions = rfq_actions(_ctx(info).viewer, self._model, app_now())
         return [RfqAction(a.upper()) for a in actions]
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import snapshot
 from procurement.clock import db_now
@@ -86,22 +87,25 @@ async def award_rfq(
     RFQ.check_guards("award", v, RfqAt(rfq, now))
 
     rfq_lines = {ln.id: ln for ln in await rfqs.rfq_lines(session, rfq_id)}
-    quotes = {
+    quotes: dict[int, Quote] = {
         q.id: q
         for q in (
             await session.execute(
                 select(Quote)
-                .where(Quote.rfq_id == rfq_id, Quote.status == QuoteStatus.SUBMITTED.value)
+                .where(
+                    col(Quote.rfq_id) == rfq_id, col(Quote.status) == QuoteStatus.SUBMITTED.value
+                )
                 .with_for_update()
             )
         ).scalars()
+        if q.id is not None  # loaded rows always have their primary key
     }
     qlines = (
         {
             ln.id: ln
             for ln in (
                 await session.execute(
-                    select(QuoteLine).where(QuoteLine.quote_id.in_(list(quotes)))  # type: ignore[union-attr]
+                    select(QuoteLine).where(col(QuoteLine.quote_id).in_(list(quotes)))
                 )
             ).scalars()
         }
@@ -152,8 +156,8 @@ async def award_rfq(
     seen: set[int] = set()
     for i, a in enumerate(wanted):
         f = f"allocations[{i}]"
-        ln = qlines.get(a.quote_line_id)
-        if ln is None:
+        qline = qlines.get(a.quote_line_id)
+        if qline is None:
             c.add(
                 ErrorCode.NOT_FOUND,
                 "Not a line of a submitted quote on this RFQ",
@@ -163,25 +167,26 @@ async def award_rfq(
         if a.quote_line_id in seen:
             c.add(ErrorCode.DUPLICATE, "Allocate each quote line once", f"{f}.quoteLineId")
         seen.add(a.quote_line_id)
-        quote = quotes[ln.quote_id]
+        assert qline.quote_id is not None, "qlines were loaded by quote_id"
+        quote = quotes[qline.quote_id]
         if quote.valid_until is not None and quote.valid_until < now.date():
             c.add(ErrorCode.ALLOCATION_INVALID, "This quote has expired", f"{f}.quoteLineId")
         if not a.quantity.is_finite() or a.quantity <= 0:
             c.add(ErrorCode.NOT_POSITIVE, "Must be greater than zero", f"{f}.quantity")
             continue
-        if a.quantity > ln.quantity:
+        if a.quantity > qline.quantity:
             c.add(
                 ErrorCode.ALLOCATION_INVALID,
-                f"Above the quantity offered ({ln.quantity.normalize():f})",
+                f"Above the quantity offered ({qline.quantity.normalize():f})",
                 f"{f}.quantity",
             )
-        if ln.moq is not None and a.quantity < ln.moq:
+        if qline.moq is not None and a.quantity < qline.moq:
             c.add(
                 ErrorCode.BELOW_MOQ,
-                f"Below the minimum order quantity ({ln.moq.normalize():f})",
+                f"Below the minimum order quantity ({qline.moq.normalize():f})",
                 f"{f}.quantity",
             )
-        per_line[ln.rfq_line_id or 0] += a.quantity
+        per_line[qline.rfq_line_id or 0] += a.quantity
     for line_id, qty in per_line.items():
         if qty > rfq_lines[line_id].quantity:
             c.add(
@@ -196,8 +201,11 @@ async def award_rfq(
     for a in wanted:
         by_quote[qlines[a.quote_line_id].quote_id or 0].append(a)
     orders = []
+    # both are foreign keys that are NOT NULL in the database; the models leave them optional
+    assert rfq.buyer_org_id is not None, "a stored RFQ always has a buyer"
     for qid in sorted(by_quote):
         quote = quotes[qid]
+        assert quote.supplier_org_id is not None, "a stored quote always has a supplier"
         header = DraftOrder(
             buyer_org_id=rfq.buyer_org_id,
             supplier_org_id=quote.supplier_org_id,

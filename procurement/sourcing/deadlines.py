@@ -8,6 +8,7 @@ each RFQ is closed by exactly one of them.
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from procurement.audit.service import snapshot
 from procurement.db import Database
@@ -25,8 +26,8 @@ async def close_expired_rfqs(db: Database, batch: int = 100) -> int:
             (
                 await session.execute(
                     select(Rfq)
-                    .where(Rfq.status == RfqStatus.OPEN.value, Rfq.deadline <= func.now())
-                    .order_by(Rfq.deadline)
+                    .where(col(Rfq.status) == RfqStatus.OPEN.value, col(Rfq.deadline) <= func.now())
+                    .order_by(col(Rfq.deadline))
                     .limit(batch)
                     .with_for_update(skip_locked=True)
                 )

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record
 from procurement.clock import db_now
+from procurement.db import rows_affected
 from procurement.errors import (
     DomainError,
     ErrorCode,
@@ -43,10 +45,10 @@ async def invite_suppliers(
     eligible = set(
         (
             await session.execute(
-                select(Organization.id).where(
-                    Organization.id.in_(wanted),  # type: ignore[union-attr]
-                    Organization.is_supplier.is_(True),  # type: ignore[attr-defined]
-                    Organization.verification_status.in_(  # type: ignore[union-attr]
+                select(col(Organization.id)).where(
+                    col(Organization.id).in_(wanted),
+                    col(Organization.is_supplier).is_(True),
+                    col(Organization.verification_status).in_(
                         [VerificationStatus.VERIFIED.value, VerificationStatus.PENDING.value]
                     ),
                 )
@@ -87,10 +89,10 @@ async def uninvite_supplier(
         raise DomainError.of(ErrorCode.INVALID, "This supplier has already quoted", "supplierId")
     result = await session.execute(
         delete(RfqInvitation).where(
-            RfqInvitation.rfq_id == rfq_id, RfqInvitation.supplier_org_id == supplier_id
+            col(RfqInvitation.rfq_id) == rfq_id, col(RfqInvitation.supplier_org_id) == supplier_id
         )
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rows_affected(result):
         raise DomainError.of(ErrorCode.NOT_FOUND, "This supplier is not invited", "supplierId")
     rfq.version += 1
     await record(

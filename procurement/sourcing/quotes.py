@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.audit.service import record, snapshot
 from procurement.clock import db_now
@@ -50,14 +51,14 @@ async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: 
         await session.execute(
             select(Rfq)
             .where(
-                Rfq.id == rfq_id,
+                col(Rfq.id) == rfq_id,
                 or_(
-                    Rfq.buyer_org_id == viewer.organization_id,
+                    col(Rfq.buyer_org_id) == viewer.organization_id,
                     has_quoted(viewer.organization_id),
                     quotable_by(viewer.organization_id, ignore_deadline=True),
                 ),
             )
-            .with_for_update(read=True, of=Rfq)  # type: ignore[arg-type]
+            .with_for_update(read=True, of=Rfq)
         )
     ).scalar_one_or_none()
     if rfq is None:
@@ -69,7 +70,7 @@ async def rfq_open_for(session: AsyncSession, viewer: Viewer, rfq_id: int, now: 
         raise refusal
     eligible = (
         await session.execute(
-            select(Rfq.id).where(Rfq.id == rfq_id, quotable_by(viewer.organization_id))
+            select(col(Rfq.id)).where(col(Rfq.id) == rfq_id, quotable_by(viewer.organization_id))
         )
     ).scalar_one_or_none()
     if eligible is None:
@@ -89,7 +90,7 @@ async def _load_own(
     quote = (
         await session.execute(
             select(Quote)
-            .where(Quote.id == quote_id, Quote.supplier_org_id == v.organization_id)
+            .where(col(Quote.id) == quote_id, col(Quote.supplier_org_id) == v.organization_id)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -101,7 +102,7 @@ async def _load_own(
 
 
 async def _replace_lines(session: AsyncSession, quote: Quote, lines: list[QuoteLine]) -> None:
-    await session.execute(delete(QuoteLine).where(QuoteLine.quote_id == quote.id))
+    await session.execute(delete(QuoteLine).where(col(QuoteLine.quote_id) == quote.id))
     for ln in lines:
         ln.quote_id = quote.id
         session.add(ln)
@@ -112,7 +113,9 @@ async def quote_lines(session: AsyncSession, quote_id: int) -> list[QuoteLine]:
     return list(
         (
             await session.execute(
-                select(QuoteLine).where(QuoteLine.quote_id == quote_id).order_by(QuoteLine.id)
+                select(QuoteLine)
+                .where(col(QuoteLine.quote_id) == quote_id)
+                .order_by(col(QuoteLine.id))
             )
         ).scalars()
     )
@@ -326,7 +329,7 @@ async def withdraw_quote(
     check_version("quote", quote.version, expected_version)
     assert quote.rfq_id is not None
     now = await db_now(session)
-    rfq = (await session.execute(select(Rfq).where(Rfq.id == quote.rfq_id))).scalar_one()
+    rfq = (await session.execute(select(Rfq).where(col(Rfq.id) == quote.rfq_id))).scalar_one()
     QUOTE.check_guards("withdraw", require_viewer(viewer), QuoteAt(quote, rfq, now))
     await QUOTE.apply(
         session,

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from procurement.addresses import check_address
 from procurement.amounts import check_positive
@@ -79,27 +80,27 @@ def check_specs(c: Collector, specs: Sequence[tuple[str, str]], field: str) -> l
 async def existing_categories(session: AsyncSession, ids: set[int]) -> set[int]:
     if not ids:
         return set()
-    rows = await session.execute(select(Category.id).where(Category.id.in_(ids)))  # type: ignore[union-attr]
-    return set(rows.scalars())
+    rows = await session.execute(select(col(Category.id)).where(col(Category.id).in_(ids)))
+    return {cid for cid in rows.scalars() if cid is not None}  # a stored primary key is never NULL
 
 
 def apply_line(c: Collector, line: RfqLine, data: RfqLineInput | RfqLineChange, field: str) -> None:
     if data.description is not UNSET:
-        line.description = check_name(c, data.description, f"{field}.description", 1000)  # type: ignore[arg-type]
+        line.description = check_name(c, data.description, f"{field}.description", 1000)
     if data.quantity is not UNSET:
-        check_positive(c, data.quantity, f"{field}.quantity")  # type: ignore[arg-type]
-        line.quantity = data.quantity  # type: ignore[assignment]
+        check_positive(c, data.quantity, f"{field}.quantity")
+        line.quantity = data.quantity
     if data.unit is not UNSET:
-        line.unit = check_unit(c, data.unit, f"{field}.unit")  # type: ignore[arg-type]
+        line.unit = check_unit(c, data.unit, f"{field}.unit")
     if data.category_id is not UNSET:
-        line.category_id = data.category_id  # type: ignore[assignment]
+        line.category_id = data.category_id
     if data.target_unit_price is not UNSET:
-        check_positive(c, data.target_unit_price, f"{field}.targetUnitPrice")  # type: ignore[arg-type]
-        line.target_unit_price = data.target_unit_price  # type: ignore[assignment]
+        check_positive(c, data.target_unit_price, f"{field}.targetUnitPrice")
+        line.target_unit_price = data.target_unit_price
     if data.specifications is not UNSET:
-        line.specifications = check_specs(c, data.specifications, f"{field}.specifications")  # type: ignore[arg-type]
+        line.specifications = check_specs(c, data.specifications, f"{field}.specifications")
     if data.need_by is not UNSET:
-        line.need_by = data.need_by  # type: ignore[assignment]
+        line.need_by = data.need_by
 
 
 async def apply_fields(
@@ -148,10 +149,10 @@ async def apply_fields(
 
 async def reference_taken(session: AsyncSession, rfq: Rfq, ref: str) -> bool:
     stmt = select(func.count()).where(
-        Rfq.buyer_org_id == rfq.buyer_org_id, Rfq.external_reference == ref
+        col(Rfq.buyer_org_id) == rfq.buyer_org_id, col(Rfq.external_reference) == ref
     )
     if rfq.id is not None:
-        stmt = stmt.where(Rfq.id != rfq.id)
+        stmt = stmt.where(col(Rfq.id) != rfq.id)
     return bool((await session.execute(stmt)).scalar_one())
 
 

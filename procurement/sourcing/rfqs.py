@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from procurement.audit.service import record, snapshot
 from procurement.clock import db_now
@@ -64,7 +64,7 @@ async def load_for_buyer(session: AsyncSession, viewer: Viewer | None, rfq_id: i
     rfq = (
         await session.execute(
             select(Rfq)
-            .where(Rfq.id == rfq_id, Rfq.buyer_org_id == v.organization_id)
+            .where(col(Rfq.id) == rfq_id, col(Rfq.buyer_org_id) == v.organization_id)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -79,7 +79,7 @@ async def rfq_lines(session: AsyncSession, rfq_id: int) -> list[RfqLine]:
     return list(
         (
             await session.execute(
-                select(RfqLine).where(RfqLine.rfq_id == rfq_id).order_by(RfqLine.position)
+                select(RfqLine).where(col(RfqLine.rfq_id) == rfq_id).order_by(col(RfqLine.position))
             )
         ).scalars()
     )
@@ -98,9 +98,9 @@ async def has_live_quote(session: AsyncSession, rfq_id: int, supplier_org_id: in
         (
             await session.execute(
                 select(func.count()).where(
-                    Quote.rfq_id == rfq_id,
-                    Quote.supplier_org_id == supplier_org_id,
-                    Quote.status.in_([s.value for s in LIVE_QUOTE_STATUSES]),  # type: ignore[attr-defined]
+                    col(Quote.rfq_id) == rfq_id,
+                    col(Quote.supplier_org_id) == supplier_org_id,
+                    col(Quote.status).in_([s.value for s in LIVE_QUOTE_STATUSES]),
                 )
             )
         ).scalar_one()
@@ -203,7 +203,7 @@ async def update_rfq(
     await check_line_categories(session, c, touched + added)
     c.raise_if_any()
     if remove_line_ids:
-        await session.execute(delete(RfqLine).where(RfqLine.id.in_(remove_line_ids)))  # type: ignore[union-attr]
+        await session.execute(delete(RfqLine).where(col(RfqLine.id).in_(remove_line_ids)))
     final = kept + [ln for _, ln in added]
     for pos, line in enumerate(final, start=1):
         line.position = pos
@@ -225,7 +225,7 @@ async def update_rfq(
 async def _invitation_count(session: AsyncSession, rfq_id: int) -> int:
     return int(
         (
-            await session.execute(select(func.count()).where(RfqInvitation.rfq_id == rfq_id))
+            await session.execute(select(func.count()).where(col(RfqInvitation.rfq_id) == rfq_id))
         ).scalar_one()
     )
 
