@@ -144,11 +144,9 @@ class Organization(Node):
         ctx = _ctx(info)
         v = ctx.viewer
         assert self._model.id is not None
-        if v is None:  # the registration payload, read before its admin has signed in
-            return None
         async with ctx.db.read() as s:
             page = await user_service.list_users(s, v, self._model.id, first=first, after=after)
-        return connection(page, User.from_model)
+        return None if page is None else connection(page, User.from_model)
 
     @strawberry.field(description="API keys; null unless you administer this organisation.")
     async def api_keys(

@@ -306,8 +306,12 @@ async def list_users(
     *,
     first: int | None = None,
     after: str | None = None,
-) -> Page[User]:
-    v = require_viewer(viewer)
+) -> Page[User] | None:
+    """The organisation's members; None (no list at all) for a caller who is not signed
+    in, such as the registration payload read before its admin has signed in."""
+    if viewer is None:
+        return None
+    v = viewer
     if not (v.is_platform_admin or v.organization_id == organization_id):
         return Page.empty()
     stmt = select(User).where(col(User.organization_id) == organization_id)
